@@ -1,0 +1,23 @@
+"""The models, one module per aggregate; importing this package registers every table."""
+
+from inclusion_app.models.people import (
+    ROLES,
+    AccountLockout,
+    ApiToken,
+    Role,
+    Structure,
+    User,
+    user_structures,
+)
+from inclusion_app.models.territory import District
+
+__all__ = [
+    "ROLES",
+    "AccountLockout",
+    "ApiToken",
+    "District",
+    "Role",
+    "Structure",
+    "User",
+    "user_structures",
+]

@@ -1,0 +1,118 @@
+"""Staff accounts, their structures, API tokens and the per-account login lockout."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inclusion_app.extensions import db
+from inclusion_app.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """Staff roles of DESIGN.md section 5."""
+
+    COUNSELLOR = "counsellor"
+    PHONE_AGENT = "phone_agent"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+user_structures = sa.Table(
+    "user_structures",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("structure_id", sa.ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Structure(db.Model):
+    """An organisation staff work for (a médiathèque, a centre social, the city's phone line…)."""
+
+    __tablename__ = "structures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(secondary=user_structures, back_populates="structures")
+
+    def __repr__(self) -> str:
+        return f"<Structure {self.id}>"
+
+
+class User(UserMixin, db.Model):
+    """A staff account: counsellor, phone-line agent, manager or admin (one role each).
+
+    `email` is stored lower-case and is the login. `password_hash` comes from
+    `inclusion_app.auth.passwords`; it is never set directly from a form.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(
+        sa.Enum(*ROLES, name="role", native_enum=False, create_constraint=True, length=20)
+    )
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    structures: Mapped[list[Structure]] = relationship(
+        secondary=user_structures, back_populates="users", order_by=Structure.name
+    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the account is active and its role is one of `roles`."""
+        return self.is_active and self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token (`Authorization: Bearer <token>`), stored as its SHA-256 digest.
+
+    The clear token is shown once by `flask create-token`; it has 256 bits of entropy, so a fast
+    digest is enough (a slow password hash would only slow every API call).
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+
+class AccountLockout(db.Model):
+    """Failed logins per login name, kept in the database so the lockout holds across workers.
+
+    Keyed on the normalised email typed, whether or not an account exists, so that the lockout
+    message reveals nothing about which accounts exist.
+    """
+
+    __tablename__ = "account_lockouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    failed_count: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
