@@ -20,11 +20,11 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | grep -v '^compiling' || true
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v '^compiling' || true
 
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--project inclusion_app -o translations/messages.pot .
+		--project inclusion_app -o translations/messages.pot inclusion_app
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --width 100
 	$(MAKE) translations
 

@@ -83,12 +83,12 @@ class TestConfig(Config):
     """pytest: a throw-away database given by the fixtures, fast password hashing."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key-0123456789-0123456789"
+    SECRET_KEY = "test-secret-key-0123456789-0123456789"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # speed only; production uses the library default
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (tests only: speed; production uses scrypt)
     SMS_BACKEND = "memory"
     MAIL_BACKEND = "memory"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask import g
 from flask_babel import Babel
@@ -44,6 +46,12 @@ def rate_limit_key() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+# The base class of the models: `db.Model` at run time; `Base` for the type checker, which cannot
+# see the class Flask-SQLAlchemy builds.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

@@ -19,7 +19,7 @@ def select_locale() -> str:
     """
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return str(current_user.language)

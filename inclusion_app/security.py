@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -81,7 +82,7 @@ def has_session_cookie() -> bool:
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
-def check_access() -> Response | None:
+def check_access() -> ResponseReturnValue | None:
     """before_request: refuse anonymous or unauthorised access, then check CSRF on state changes.
 
     Anonymous: 401 JSON under /api/, else a redirect to the login page with `next`.
@@ -89,6 +90,8 @@ def check_access() -> Response | None:
     """
     from flask import abort
 
+    if request.routing_exception is not None:
+        return None  # 404 / 405: let the routing error answer
     is_public, roles = view_access(request.endpoint)
     if not is_public:
         if not current_user.is_authenticated:
@@ -112,7 +115,8 @@ def check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "_csrf_signed", False):
         return
-    if g.get("api_token_id") is not None and not has_session_cookie():
+    token_only = bearer_token() is not None and not has_session_cookie()
+    if token_only and current_user.is_authenticated and g.get("api_token_id") is not None:
         return
     csrf.protect()
 

@@ -100,7 +100,7 @@ def _schema(database_url: str) -> Iterator[str]:
         _db.drop_all()
         _db.create_all()
         _db.engine.dispose()
-    yield database_url
+    return database_url
 
 
 def empty_tables() -> None:

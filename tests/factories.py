@@ -13,7 +13,10 @@ from inclusion_app.models import District, User
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
-SQUARE = {"type": "Polygon", "coordinates": [[[0.30, 46.55], [0.40, 46.55], [0.40, 46.60], [0.30, 46.60], [0.30, 46.55]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[0.30, 46.55], [0.40, 46.55], [0.40, 46.60], [0.30, 46.60], [0.30, 46.55]]],
+}
 
 
 def user(role: str = "counsellor", **fields: Any) -> User:

@@ -36,7 +36,8 @@ def login() -> str | Response:
         db.session.commit()
         if result.locked_until is not None:
             when = format_datetime(result.locked_until, "short")
-            form.password.errors.append(_("Too many failed attempts for this account. Try again after %(when)s.", when=when))
+            message = _("Too many failed attempts for this account. Try again after %(when)s.", when=when)
+            form.password.errors.append(message)
         else:
             form.password.errors.append(_("Email address or password incorrect."))
         return render_template("auth/login.html", form=form)

@@ -125,16 +125,17 @@ def _record_failure(email: str, now: datetime) -> datetime | None:
                 db.session.add(AccountLockout(email=email, failed_count=0))
         except sa.exc.IntegrityError:
             pass  # another worker created it first; the update below counts this failure
-    table = AccountLockout.__table__
     db.session.execute(
-        table.update()
-        .where(table.c.email == email)
-        .values(failed_count=table.c.failed_count + 1, last_failed_at=now)
+        sa.update(AccountLockout)
+        .where(AccountLockout.email == email)
+        .values(failed_count=AccountLockout.failed_count + 1, last_failed_at=now)
+        .execution_options(synchronize_session=False)
     )
     lockout = db.session.scalar(
         sa.select(AccountLockout).where(AccountLockout.email == email).execution_options(populate_existing=True)
     )
-    assert lockout is not None
+    if lockout is None:  # deleted meanwhile by a successful login elsewhere
+        return None
     if lockout.failed_count >= config["LOGIN_MAX_FAILURES"]:
         lockout.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
         lockout.failed_count = 0

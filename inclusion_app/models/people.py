@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inclusion_app.extensions import db
+from inclusion_app.extensions import Model, db
 from inclusion_app.models.types import UTCDateTime, utcnow
 
 
@@ -32,7 +32,7 @@ user_structures = sa.Table(
 )
 
 
-class Structure(db.Model):
+class Structure(Model):
     """An organisation staff work for (a médiathèque, a centre social, the city's phone line…)."""
 
     __tablename__ = "structures"
@@ -47,7 +47,7 @@ class Structure(db.Model):
         return f"<Structure {self.id}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account: counsellor, phone-line agent, manager or admin (one role each).
 
     `email` is stored lower-case and is the login. `password_hash` comes from
@@ -83,7 +83,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token (`Authorization: Bearer <token>`), stored as its SHA-256 digest.
 
     The clear token is shown once by `flask create-token`; it has 256 bits of entropy, so a fast
@@ -102,7 +102,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="api_tokens")
 
 
-class AccountLockout(db.Model):
+class AccountLockout(Model):
     """Failed logins per login name, kept in the database so the lockout holds across workers.
 
     Keyed on the normalised email typed, whether or not an account exists, so that the lockout

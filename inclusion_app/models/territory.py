@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inclusion_app.extensions import db
+from inclusion_app.extensions import Model
 from inclusion_app.models.types import UTCDateTime, utcnow
 
 
-class District(db.Model):
+class District(Model):
     """A quartier or a commune, with its polygon as GeoJSON and an optional population.
 
     `geometry` is a GeoJSON geometry object (Polygon or MultiPolygon, WGS 84 longitude/latitude)

@@ -13,7 +13,8 @@ from inclusion_app.extensions import db
 from inclusion_app.models import District
 
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
-DEMO_DISTRICTS = Path(__file__).resolve().parent.parent / "demo_data" / "territory" / "grand-poitiers-districts-approx.geojson"
+DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
+DEMO_DISTRICTS = DEMO_DATA / "territory" / "grand-poitiers-districts-approx.geojson"
 
 
 class UnreadableGeoJSON(ValueError):
@@ -66,9 +67,10 @@ def import_districts(
 def _district_values(
     index: int, feature: Any, name_property: str, population_property: str | None, report: DistrictImportReport
 ) -> dict[str, Any] | None:
-    properties = feature.get("properties") if isinstance(feature, dict) else None
-    geometry = feature.get("geometry") if isinstance(feature, dict) else None
-    name = str((properties or {}).get(name_property) or "").strip()
+    feature = feature if isinstance(feature, dict) else {}
+    properties = feature.get("properties") or {}
+    geometry = feature.get("geometry")
+    name = str(properties.get(name_property) or "").strip()
     if not name:
         report.rejected.append((index, name_property, "missing name"))
         return None
@@ -120,8 +122,9 @@ def _upsert(existing: dict[str, District], values: dict[str, Any], report: Distr
 def districts_feature_collection() -> dict[str, Any]:
     """All districts as a GeoJSON FeatureCollection (DESIGN.md section 4, districts.geojson)."""
     rows = db.session.execute(
-        sa.select(District.id, District.name, District.kind, District.code_insee, District.population, District.geometry)
-        .order_by(District.name)
+        sa.select(
+            District.id, District.name, District.kind, District.code_insee, District.population, District.geometry
+        ).order_by(District.name)
     ).all()
     return {
         "type": "FeatureCollection",

@@ -1,0 +1,74 @@
+"""Deny by default: walk every route of the app and check who may reach it (DESIGN.md section 5)."""
+
+import re
+
+import pytest
+
+from inclusion_app.security import view_access
+
+ALL_STAFF = {"counsellor", "phone_agent", "manager", "admin"}
+
+# Every non-public endpoint with the roles allowed. A new endpoint must be added here, so
+# that its access is decided on purpose (test_every_endpoint_is_listed fails otherwise).
+EXPECTED_ROLES = {
+    "main.dashboard": ALL_STAFF,
+    "auth.logout": ALL_STAFF,
+    "admin.users": {"admin"},
+    "admin.unlock_login": {"admin"},
+    "territory.districts": {"manager", "admin"},
+    "api.me": ALL_STAFF,
+}
+PUBLIC = {"static", "main.home", "main.set_language", "main.health", "auth.login", "api.openapi",
+          "api.districts_geojson"}
+
+
+def concrete_path(rule):
+    """A path for a rule, with each variable replaced by a plausible value."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+
+
+def non_public_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if not view_access(rule.endpoint)[0]]
+
+
+def request_as_is(client, rule):
+    method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS", "HEAD"})[0]
+    return client.open(concrete_path(rule), method=method)
+
+
+def test_every_endpoint_is_listed(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - PUBLIC - set(EXPECTED_ROLES) == set()
+    marked_public = {endpoint for endpoint in endpoints if view_access(endpoint)[0]}
+    assert marked_public == PUBLIC
+
+
+def test_anonymous_is_refused_everything_not_public(app, client):
+    for rule in non_public_rules(app):
+        response = request_as_is(client, rule)
+        if rule.rule.startswith("/api/"):
+            assert response.status_code == 401, rule.rule
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, rule.rule
+            assert response.headers["Location"].startswith("/login?next="), rule.rule
+
+
+@pytest.mark.parametrize("role", sorted(ALL_STAFF))
+def test_each_role_is_refused_what_it_is_not_given(app, client, login_as, role):
+    login_as(role)
+    for rule in non_public_rules(app):
+        if rule.endpoint == "auth.logout":
+            continue  # would end the session; checked in test_auth
+        response = request_as_is(client, rule)
+        if role in EXPECTED_ROLES[rule.endpoint]:
+            assert response.status_code not in (401, 403), (role, rule.rule)
+        else:
+            assert response.status_code == 403, (role, rule.rule)
+
+
+def test_an_unmarked_view_is_refused_even_to_an_admin(app, client, login_as):
+    app.add_url_rule("/unmarked", "unmarked", lambda: "secret")
+    login_as("admin")
+    assert client.get("/unmarked").status_code == 403
+
