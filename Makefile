@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-e2e lint translations translations-update clean
+.PHONY: run test lint translations translations-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

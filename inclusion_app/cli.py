@@ -11,9 +11,16 @@ from flask import Flask, current_app
 
 from inclusion_app.auth.services import AccountError, create_token, create_user
 from inclusion_app.extensions import db
+from inclusion_app.lieux import export, formats
+from inclusion_app.lieux.importer import import_lieux, summary
 from inclusion_app.models import ROLES, User
 from inclusion_app.seed import seed_demo
-from inclusion_app.territory.services import UnreadableGeoJSON, import_districts, read_feature_collection
+from inclusion_app.territory.services import (
+    UnreadableGeoJSON,
+    assign_all_help_points,
+    import_districts,
+    read_feature_collection,
+)
 
 
 @click.command("create-user")
@@ -61,11 +68,56 @@ def import_districts_command(file: Path, name_property: str, population_property
     except UnreadableGeoJSON as error:
         raise click.ClickException(str(error)) from error
     report = import_districts(features, name_property, population_property)
+    moved = assign_all_help_points()
     db.session.commit()
     for index, field_name, reason in report.rejected:
         click.echo(f"feature {index}: {field_name}: {reason}")
     click.echo(f"districts: {report.created} created, {report.updated} updated, "
                f"{report.unchanged} unchanged, {len(report.rejected)} reported")
+    click.echo(f"help points re-assigned to another district: {moved}")
+
+
+@click.command("import-lieux")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", *formats.FORMATS]))
+@click.option("--dry-run", is_flag=True, help="Read and report, write nothing.")
+def import_lieux_command(file: Path, fmt: str, dry_run: bool) -> None:
+    """Upsert help points from a file; one line per rejected, repaired or flagged record.
+
+    Exit 0 whenever the file could be read, whatever was rejected; 1 for an unreadable file or an
+    unknown format.
+    """
+    try:
+        report = import_lieux(file, fmt, file.name, progress=_progress)
+    except (formats.UnreadableFile, formats.UnknownFormat, OSError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for line in report.lines:
+        click.echo(f"{report.location_kind} {line.location}: {line.field}: {line.severity}: {line.message}")
+    if dry_run:
+        db.session.rollback()
+        click.echo("dry run: nothing written")
+    else:
+        db.session.commit()
+    click.echo(summary(report))
+
+
+def _progress(count: int) -> None:
+    click.echo(f"… {count} records", err=True)
+
+
+@click.command("export-lieux")
+@click.option("--format", "fmt", required=True, type=click.Choice(export.FORMATS))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: standard output).")
+def export_lieux_command(fmt: str, output: Path | None) -> None:
+    """Write the open data of help points in the national standard v1.0.2."""
+    text = export.render(fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"written {output}", err=True)
 
 
 @click.command("seed-demo")
@@ -82,5 +134,7 @@ def seed_demo_command() -> None:
 
 def configure_cli(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (create_user_command, create_token_command, import_districts_command, seed_demo_command):
+    commands = (create_user_command, create_token_command, import_districts_command, import_lieux_command,
+                export_lieux_command, seed_demo_command)
+    for command in commands:
         app.cli.add_command(command)

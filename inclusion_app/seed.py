@@ -8,8 +8,15 @@ import sqlalchemy as sa
 
 from inclusion_app.auth.services import create_user, hash_password
 from inclusion_app.extensions import db
+from inclusion_app.lieux.importer import import_lieux
 from inclusion_app.models import User
-from inclusion_app.territory.services import DEMO_DISTRICTS, import_districts, read_feature_collection
+from inclusion_app.territory.services import DEMO_DATA, DEMO_DISTRICTS, import_districts, read_feature_collection
+
+#: The real help points of the Vienne (86), see demo_data/lieux/SOURCE.md; imported in this order.
+DEMO_LIEUX = (
+    DEMO_DATA / "lieux" / "vienne-lieux-cartographie-2022.json",
+    DEMO_DATA / "lieux" / "vienne-france-services-2022-12.csv",
+)
 
 # (role, email, name, structures, development password)
 DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
@@ -24,13 +31,17 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
 
 
 def seed_demo(demo_passwords: bool) -> list[tuple[str, str, str]]:
-    """Load the districts and create the missing demo accounts; return (role, email, password) rows.
+    """Load the districts and the real Vienne help points, create the missing demo accounts.
+
+    Returns (role, email, password) rows.
 
     With `demo_passwords` (development only) the accounts get the fixed passwords above, reset on
     every run so that `make run` always prints working logins; otherwise new accounts get random
     passwords, printed once, and existing accounts are left alone.
     """
     import_districts(read_feature_collection(DEMO_DISTRICTS))
+    for path in DEMO_LIEUX:
+        import_lieux(path, "auto", path.name)
     credentials = []
     for role, email, name, structures, dev_password in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date
 from typing import Any
 
 from inclusion_app.auth.services import create_user
 from inclusion_app.extensions import db
-from inclusion_app.models import District, User
+from inclusion_app.models import District, HelpPoint, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -41,6 +42,30 @@ def district(**fields: Any) -> District:
         population=fields.get("population"),
         geometry=json.dumps(fields.get("geometry", SQUARE)),
     )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def help_point(**fields: Any) -> HelpPoint:
+    """An active help point in Poitiers (inside SQUARE), with valid opening hours."""
+    number = next(_counter)
+    values: dict[str, Any] = {
+        "lieu_id": f"test-{number}",
+        "nom": f"Médiathèque {number}",
+        "commune": "Poitiers",
+        "code_postal": "86000",
+        "code_insee": "86194",
+        "adresse": f"{number} rue de la Paix",
+        "latitude": 46.58,
+        "longitude": 0.34,
+        "horaires": "Mo-Fr 09:00-12:00,14:00-17:00; PH off",
+        "date_maj": date(2026, 11, 1),
+        "services": ["Aide aux démarches administratives"],
+        "typologie": ["BIB"],
+    }
+    values.update(fields)
+    row = HelpPoint(**values)
     db.session.add(row)
     db.session.flush()
     return row

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from inclusion_app.api import bp
 from inclusion_app.extensions import limiter
+from inclusion_app.lieux import export
 from inclusion_app.models import ROLES
 from inclusion_app.security import public, roles_required
 from inclusion_app.territory.services import districts_feature_collection
@@ -47,6 +48,32 @@ def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
     spec: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
     return jsonify(spec)
+
+
+@bp.route("/lieux")
+@public
+@public_limit
+def lieux_json() -> Response:
+    """Public open data: every published help point, national standard v1.0.2, as JSON."""
+    return Response(export.render("json"), mimetype="application/json")
+
+
+@bp.route("/lieux.csv")
+@public
+@public_limit
+def lieux_csv() -> Response:
+    """Public open data as the standard's CSV."""
+    response = Response(export.render("csv"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=lieux-mediation-numerique.csv"
+    return response
+
+
+@bp.route("/lieux.geojson")
+@public
+@public_limit
+def lieux_geojson() -> Response:
+    """Public open data as GeoJSON points (null geometry for a help point without coordinates)."""
+    return Response(export.render("geojson"), mimetype="application/geo+json")
 
 
 @bp.route("/districts.geojson")

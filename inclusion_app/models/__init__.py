@@ -9,15 +9,18 @@ from inclusion_app.models.people import (
     User,
     user_structures,
 )
-from inclusion_app.models.territory import District
+from inclusion_app.models.territory import District, HelpPoint, HelpPointDuplicate, help_point_counsellors
 
 __all__ = [
     "ROLES",
     "AccountLockout",
     "ApiToken",
     "District",
+    "HelpPoint",
+    "HelpPointDuplicate",
     "Role",
     "Structure",
     "User",
+    "help_point_counsellors",
     "user_structures",
 ]

@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity, make_valid
 
 from inclusion_app.extensions import db
-from inclusion_app.models import District
+from inclusion_app.models import District, HelpPoint
 
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
@@ -77,6 +81,10 @@ def _district_values(
     if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
         report.rejected.append((index, "geometry", "not a Polygon or MultiPolygon"))
         return None
+    problem = _geometry_problem(geometry)
+    if problem:
+        report.rejected.append((index, "geometry", problem))
+        return None
     values = {
         "name": name[:200],
         "kind": properties.get("kind"),
@@ -87,6 +95,19 @@ def _district_values(
     if population_property:
         values["population"] = _population(index, properties.get(population_property), population_property, report)
     return values
+
+
+def _geometry_problem(geometry: dict[str, Any]) -> str | None:
+    """Why a GeoJSON polygon cannot be used (unreadable, empty, invalid), or None."""
+    try:
+        polygon = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError) as error:
+        return f"unreadable coordinates ({error})"
+    if polygon.is_empty:
+        return "empty polygon"
+    if not polygon.is_valid:
+        return f"invalid polygon: {explain_validity(polygon)}"
+    return None
 
 
 def _population(index: int, raw: Any, prop: str, report: DistrictImportReport) -> int | None:
@@ -144,3 +165,59 @@ def districts_feature_collection() -> dict[str, Any]:
 def list_districts() -> list[District]:
     """Every district, by name."""
     return list(db.session.scalars(sa.select(District).order_by(District.name)))
+
+
+class DistrictLocator:
+    """Finds the district containing a point, with shapely and an STR-tree over the polygons.
+
+    Built once from every district (a few dozen polygons): `locate(longitude, latitude)` answers
+    the district id, or None when no polygon contains the point (outside the territory).
+    """
+
+    def __init__(self, districts: list[tuple[int, str]]) -> None:
+        self._ids = [district_id for district_id, _ in districts]
+        self._shapes: list[BaseGeometry] = [_usable_shape(geometry) for _, geometry in districts]
+        self._tree = STRtree(self._shapes)
+
+    @classmethod
+    def from_database(cls) -> DistrictLocator:
+        """A locator over every district in the database."""
+        rows = db.session.execute(sa.select(District.id, District.geometry).order_by(District.id)).tuples()
+        return cls(list(rows))
+
+    def locate(self, longitude: float, latitude: float) -> int | None:
+        """The id of the district whose polygon contains the point (WGS 84 degrees), or None."""
+        point = Point(longitude, latitude)
+        for index in self._tree.query(point, predicate="intersects"):
+            return self._ids[int(index)]
+        return None
+
+
+def _usable_shape(geometry_json: str) -> BaseGeometry:
+    polygon = shape(json.loads(geometry_json))
+    return polygon if polygon.is_valid else make_valid(polygon)
+
+
+def assign_district(help_point: HelpPoint, locator: DistrictLocator | None = None) -> None:
+    """Set `district_id` and `is_outside_territory` of a help point from its coordinates.
+
+    Without coordinates the point has no district and is not said to be outside (it is unmapped).
+    """
+    if help_point.latitude is None or help_point.longitude is None:
+        help_point.district_id, help_point.is_outside_territory = None, False
+        return
+    locator = locator or DistrictLocator.from_database()
+    help_point.district_id = locator.locate(help_point.longitude, help_point.latitude)
+    help_point.is_outside_territory = help_point.district_id is None
+
+
+def assign_all_help_points() -> int:
+    """Re-assign every help point to its district (after districts change); return how many moved."""
+    locator = DistrictLocator.from_database()
+    moved = 0
+    for help_point in db.session.scalars(sa.select(HelpPoint)):
+        before = (help_point.district_id, help_point.is_outside_territory)
+        assign_district(help_point, locator)
+        moved += before != (help_point.district_id, help_point.is_outside_territory)
+    db.session.flush()
+    return moved

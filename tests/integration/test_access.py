@@ -19,7 +19,7 @@ EXPECTED_ROLES = {
     "api.me": ALL_STAFF,
 }
 PUBLIC = {"static", "main.home", "main.set_language", "main.health", "auth.login", "api.openapi",
-          "api.districts_geojson"}
+          "api.districts_geojson", "api.lieux_json", "api.lieux_csv", "api.lieux_geojson"}
 
 
 def concrete_path(rule):

@@ -1,0 +1,1 @@
+"""Managers' and admins' pages to create, edit and deactivate help points."""

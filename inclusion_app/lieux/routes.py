@@ -1,0 +1,1 @@
+"""Public and staff pages of help points: list, map, detail."""

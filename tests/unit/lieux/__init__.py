@@ -1,0 +1,1 @@
+"""Tests of the help-point modules (inclusion_app.lieux): no database, no Flask app."""
