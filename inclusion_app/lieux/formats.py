@@ -637,6 +637,16 @@ class DuplicateIndex:
     def add(self, location: Any, record: Mapping[str, Any]) -> list[DuplicateMatch]:
         """Matches among the records added before (each earlier record at most once), then add."""
         place = _Place.of(record)
+        matches = self._matches(place)
+        for key in place.blocking_keys():
+            self._buckets.setdefault(key, []).append((location, place))
+        return matches
+
+    def matches(self, record: Mapping[str, Any]) -> list[DuplicateMatch]:
+        """Matches among the records added so far, without adding this one."""
+        return self._matches(_Place.of(record))
+
+    def _matches(self, place: _Place) -> list[DuplicateMatch]:
         matches: list[DuplicateMatch] = []
         seen: set[int] = set()
         for other_location, other in self._candidates(place):
@@ -647,6 +657,4 @@ class DuplicateIndex:
             seen.add(id(other))
             if (reason := _reason(place, other)) is not None:
                 matches.append(DuplicateMatch(other_location, reason))
-        for key in place.blocking_keys():
-            self._buckets.setdefault(key, []).append((location, place))
         return matches

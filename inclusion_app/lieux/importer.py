@@ -125,8 +125,8 @@ def _import_row(context: _Context, row: ReadRow) -> None:
     record = dict(row.record)
     if any(issue.code == "id_repeated" for issue in row.issues):
         record["id"] = f"{record['id']}~{row.location}"  # kept apart, and flagged below
-    help_point = _upsert(context, record, row.issues)
-    _note_duplicates_in_file(context, row, help_point)
+    help_point, changed = _upsert(context, record, row.issues)
+    _note_duplicates(context, row, help_point, changed)
     context.by_location[row.location] = help_point
     report.unmapped += help_point.latitude is None or help_point.longitude is None
     report.outside_territory += help_point.is_outside_territory
@@ -138,7 +138,8 @@ def _report_issues(context: _Context, location: int, issues: Iterable[Issue]) ->
         context.report.lines.append(ReportLine(location, issue.field, issue.severity, message))
 
 
-def _upsert(context: _Context, record: Mapping[str, Any], issues: list[Issue]) -> HelpPoint:
+def _upsert(context: _Context, record: Mapping[str, Any], issues: list[Issue]) -> tuple[HelpPoint, bool]:
+    """Create or update the help point of `record`; return it and whether it is new or changed."""
     values = {name: record.get(name) for name in STORED_FIELDS}
     values["has_valid_hours"] = not values["horaires"] or check_hours(values["horaires"]).is_valid
     help_point = context.existing.get(record["id"])
@@ -147,33 +148,35 @@ def _upsert(context: _Context, record: Mapping[str, Any], issues: list[Issue]) -
         db.session.add(help_point)
         context.existing[help_point.lieu_id] = help_point
         context.report.created += 1
+        changed = True
     else:
         if any(issue.code == "date_defaulted" for issue in issues):
             values["date_maj"] = help_point.date_maj  # no date in the source: keep the one we have
-        changed = {name: value for name, value in values.items() if getattr(help_point, name) != value}
-        for name, value in changed.items():
+        differences = {name: value for name, value in values.items() if getattr(help_point, name) != value}
+        for name, value in differences.items():
             setattr(help_point, name, value)
-        context.report.updated += bool(changed)
+        changed = bool(differences)
+        context.report.updated += changed
         context.report.unchanged += not changed
     assign_district(help_point, context.locator)
-    return help_point
+    return help_point, changed
 
 
-def _note_duplicates_in_file(context: _Context, row: ReadRow, help_point: HelpPoint) -> None:
-    """Pair the help point with the same id earlier in the file, and with any probable duplicate
-    among the help points already known or read before (the index holds both)."""
+def _note_duplicates(context: _Context, row: ReadRow, help_point: HelpPoint, changed: bool) -> None:
+    """Pair the help point with its probable duplicates: earlier in the file (found by the reader,
+    same id or similar place), and, when it is new or changed, among the help points known before
+    this import (an unchanged one was checked when it last changed)."""
     for issue in row.issues:
-        if issue.code == "id_repeated":
+        if issue.code in ("probable_duplicate", "id_repeated"):
             other = context.by_location.get(int(issue.params["other"]))
             if other is not None and other is not help_point:
-                context.pairs.append((other, help_point, "same_id"))
-    in_file = set(map(id, context.by_location.values()))
-    for match in context.index.add(help_point, _record_of(help_point)):
+                context.pairs.append((other, help_point, issue.params.get("reason", "same_id")))
+    if not changed:
+        return
+    for match in context.index.matches(_record_of(help_point)):
         other = match.location
-        if other is help_point or other.lieu_id == help_point.lieu_id:
-            continue
-        context.pairs.append((other, help_point, match.reason))
-        if id(other) not in in_file:
+        if other is not help_point and other.lieu_id != help_point.lieu_id:
+            context.pairs.append((other, help_point, match.reason))
             _report_known_duplicate(context, row.location, other, match.reason)
 
 
