@@ -38,7 +38,7 @@ test: $(VENV)/.dev-installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check inclusion_app tests config.py wsgi.py
+	$(BIN)/ruff check inclusion_app tests bench config.py wsgi.py
 	$(BIN)/mypy
 
 clean:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -18,6 +18,8 @@ def select_locale() -> str:
     helper switches explicitly.
     """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs: the default, unless force_locale says otherwise
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen is not None and chosen in languages:
         return chosen

@@ -22,12 +22,16 @@ LOGIN_HEADING = "Connexion des professionnels"
 WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
 
 # role -> {path of each entry of the main menu: its page heading}; the landing page comes first.
+LIEUX = {"/help-points": "Lieux de médiation numérique"}
+MANAGE = {"/manage/help-points": "Gestion des lieux"}
 NAV_PAGES = {
-    "counsellor": {"/dashboard": "Espace conseiller numérique"},
-    "phone_agent": {"/dashboard": "Accueil téléphonique"},
-    "manager": {"/dashboard": "Pilotage", "/territory/districts": "Quartiers et communes"},
+    "counsellor": {"/dashboard": "Espace conseiller numérique", **LIEUX},
+    "phone_agent": {"/dashboard": "Accueil téléphonique", **LIEUX},
+    "manager": {"/dashboard": "Pilotage", **LIEUX, **MANAGE, "/territory/districts": "Quartiers et communes"},
     "admin": {
         "/dashboard": "Administration",
+        **LIEUX,
+        **MANAGE,
         "/territory/districts": "Quartiers et communes",
         "/admin/users": "Comptes des agents",
     },

@@ -17,9 +17,27 @@ EXPECTED_ROLES = {
     "admin.unlock_login": {"admin"},
     "territory.districts": {"manager", "admin"},
     "api.me": ALL_STAFF,
+    "lieux.manage_list": {"manager", "admin"},
+    "lieux.manage_new": {"manager", "admin"},
+    "lieux.manage_edit": {"manager", "admin"},
+    "lieux.manage_deactivate": {"manager", "admin"},
+    "lieux.manage_reactivate": {"manager", "admin"},
+    "lieux.manage_duplicates": {"manager", "admin"},
+    "lieux.manage_merge": {"manager", "admin"},
+    "lieux.manage_dismiss": {"manager", "admin"},
+    "api.residents_list": {"counsellor", "phone_agent", "admin"},
+    "api.residents_create": {"counsellor", "phone_agent", "admin"},
+    "api.residents_get": {"counsellor", "phone_agent", "admin"},
+    "api.residents_update": {"counsellor", "phone_agent", "admin"},
+    "api.slots_search": ALL_STAFF,
+    "api.appointments_create": {"counsellor", "phone_agent"},
+    "api.appointments_list": {"counsellor", "phone_agent"},
+    "api.appointments_get": {"counsellor", "phone_agent"},
+    "api.appointments_update": {"counsellor", "phone_agent"},
 }
 PUBLIC = {"static", "main.home", "main.set_language", "main.health", "auth.login", "api.openapi",
-          "api.districts_geojson", "api.lieux_json", "api.lieux_csv", "api.lieux_geojson"}
+          "api.districts_geojson", "api.lieux_json", "api.lieux_csv", "api.lieux_geojson",
+          "lieux.help_points", "lieux.help_point_map", "lieux.help_point"}
 
 
 def concrete_path(rule):
