@@ -66,6 +66,10 @@ def configure_extensions(app: Flask) -> None:
     from inclusion_app.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        from inclusion_app.sqlite import configure_sqlite
+
+        configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask
@@ -21,10 +22,16 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.fields = fields or {}
+        self.extra: dict[str, object] = {}
 
 
 def _handle(error: ApiError) -> tuple[Any, int]:
-    return error_response(error.status, error.code, error.message, error.fields)
+    response, status = error_response(error.status, error.code, error.message, error.fields)
+    if error.extra:
+        body = response.get_json()
+        body.update(error.extra)
+        response.set_data(json.dumps(body))
+    return response, status
 
 
 def register_api_errors(app: Flask) -> None:

@@ -4,15 +4,35 @@ from inclusion_app.models.people import (
     ROLES,
     AccountLockout,
     ApiToken,
+    Resident,
     Role,
     Structure,
     User,
     user_structures,
 )
+from inclusion_app.models.scheduling import (
+    HOLDING_STATUSES,
+    MODES,
+    NEEDS,
+    STATUSES,
+    Absence,
+    Appointment,
+    AvailabilityRule,
+    Closure,
+)
 from inclusion_app.models.territory import District, HelpPoint, HelpPointDuplicate, help_point_counsellors
 
 __all__ = [
+    "HOLDING_STATUSES",
+    "MODES",
+    "NEEDS",
     "ROLES",
+    "STATUSES",
+    "Absence",
+    "Appointment",
+    "AvailabilityRule",
+    "Closure",
+    "Resident",
     "AccountLockout",
     "ApiToken",
     "District",

@@ -116,3 +116,43 @@ class AccountLockout(Model):
     failed_count: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Resident(Model):
+    """A resident helped by the service (usager): minimal personal data, no account.
+
+    `phone` is E.164 (None when unknown) and `phone_is_mobile` says whether SMS can reach it;
+    `reminder_channel` is `sms`, `email` or `none` (a printed slip); `search_name` is the folded
+    "first last" name (lower case, no accents) used to find a resident whatever the accents typed.
+    A merged resident points to the one kept (`merged_into_id`) and is hidden from searches;
+    `deleted_at` marks a resident removed on request (their appointments keep their history).
+    """
+
+    __tablename__ = "residents"
+    __table_args__ = (
+        sa.CheckConstraint("reminder_channel IN ('sms', 'email', 'none')", name="reminder_channel"),
+        sa.CheckConstraint("reminder_channel <> 'sms' OR phone_is_mobile", name="sms_needs_mobile"),
+        sa.CheckConstraint("reminder_channel <> 'email' OR email IS NOT NULL", name="email_needs_address"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    search_name: Mapped[str] = mapped_column(sa.String(210), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    phone_is_mobile: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(8), default="fr", server_default="fr")
+    reminder_channel: Mapped[str] = mapped_column(sa.String(10), default="none", server_default="none")
+    sms_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id", ondelete="SET NULL"), index=True)
+    notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id", ondelete="SET NULL"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Resident {self.id}>"

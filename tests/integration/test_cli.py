@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from inclusion_app.extensions import db
-from inclusion_app.models import District, Structure, User
+from inclusion_app.models import AvailabilityRule, District, HelpPoint, Structure, User
 from tests import factories
 
 
@@ -83,8 +83,10 @@ def test_seed_demo_is_idempotent(app):
     assert second.exit_code == 0, second.output
     assert db.session.scalar(sa.select(sa.func.count(District.id))) == 24
     roles = db.session.scalars(sa.select(User.role).order_by(User.role)).all()
-    assert roles == ["admin", "counsellor", "manager", "phone_agent"]
-    assert db.session.scalar(sa.select(sa.func.count(Structure.id))) == 5
+    assert roles == ["admin", "counsellor", "counsellor", "counsellor", "manager", "phone_agent"]
+    assert db.session.scalar(sa.select(sa.func.count(Structure.id))) == 7
+    assert db.session.scalar(sa.select(sa.func.count(HelpPoint.id))) == 58
+    assert db.session.scalar(sa.select(sa.func.count(AvailabilityRule.id))) == 15
 
 
 def test_import_districts_reports_bad_features_and_keeps_good_ones(app, tmp_path):

@@ -1,6 +1,7 @@
 """Security headers, cookie flags, error pages and JSON errors, /health, public API files."""
 
 import json
+import re
 from pathlib import Path
 
 from config import TestConfig
@@ -158,8 +159,13 @@ def test_districts_geojson_has_id_name_population(client):
 def test_openapi_describes_every_api_route(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    routes = {rule.rule.removeprefix("/api/v1") for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
+    routes = {re.sub(r"<(?:int:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
     assert routes == set(spec["paths"])
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            path = re.sub(r"<(?:int:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            assert {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}} <= set(spec["paths"][path]), rule
 
 
 def test_openapi_file_is_valid_json():

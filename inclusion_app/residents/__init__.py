@@ -1,0 +1,1 @@
+"""Residents (usagers): find, register, update, merge. Personal data: counsellors, phone line, admins."""
