@@ -102,9 +102,10 @@ def configure_blueprints(app: Flask) -> None:
     from inclusion_app.auth import bp as auth_bp
     from inclusion_app.lieux import bp as lieux_bp
     from inclusion_app.main import bp as main_bp
+    from inclusion_app.scheduling import bp as scheduling_bp
     from inclusion_app.territory import bp as territory_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, territory_bp, lieux_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, territory_bp, lieux_bp, scheduling_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

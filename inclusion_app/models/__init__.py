@@ -19,6 +19,7 @@ from inclusion_app.models.scheduling import (
     Appointment,
     AvailabilityRule,
     Closure,
+    WalkIn,
 )
 from inclusion_app.models.territory import District, HelpPoint, HelpPointDuplicate, help_point_counsellors
 
@@ -33,6 +34,7 @@ __all__ = [
     "AvailabilityRule",
     "Closure",
     "Resident",
+    "WalkIn",
     "AccountLockout",
     "ApiToken",
     "District",

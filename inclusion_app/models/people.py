@@ -67,6 +67,8 @@ class User(UserMixin, Model):
     language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the secret in the counsellor's iCalendar feed URL (shown when generated).
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     structures: Mapped[list[Structure]] = relationship(
         secondary=user_structures, back_populates="users", order_by=Structure.name

@@ -187,3 +187,40 @@ def no_double_booking_sql(dialect: str) -> list[str]:
 def _create_no_double_booking(target: sa.Table, connection: sa.Connection, **kwargs: object) -> None:
     for statement in no_double_booking_sql(connection.dialect.name):
         connection.exec_driver_sql(statement)
+
+
+WALK_IN_STATUSES = ("waiting", "called", "served", "left")
+
+
+class WalkIn(Model):
+    """A resident who came to a help point without an appointment (accueil libre), same day.
+
+    Life: `waiting` (arrived_at) → `called` (called_at, by a counsellor) → `served` (served_at),
+    or `left` (left_at) before being served. `display_name` is what the desk calls out (a first
+    name or a ticket number), so an unregistered person can queue; `resident_id` links a
+    registered resident. A served walk-in leads to logging a help session.
+    """
+
+    __tablename__ = "walk_ins"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('waiting', 'called', 'served', 'left')", name="status"),
+        sa.Index("ix_walk_ins_help_point_arrived", "help_point_id", "arrived_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    help_point_id: Mapped[int] = mapped_column(sa.ForeignKey("help_points.id", ondelete="CASCADE"))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    procedure: Mapped[str | None] = mapped_column(sa.String(60))
+    notes: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    counsellor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    help_point: Mapped[HelpPoint] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    counsellor: Mapped[User | None] = relationship(foreign_keys=[counsellor_id])

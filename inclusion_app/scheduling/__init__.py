@@ -1,1 +1,7 @@
-"""Scheduling: the slot search (`slots`), and later the booking services and their blueprint."""
+"""Appointments: availability, slot search, booking on residents' behalf, agendas, walk-ins."""
+
+from flask import Blueprint
+
+bp = Blueprint("scheduling", __name__)
+
+from inclusion_app.scheduling import routes_agenda, routes_booking  # noqa: E402,F401

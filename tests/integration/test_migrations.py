@@ -41,6 +41,7 @@ def test_upgrade_gives_the_models_schema_and_downgrade_empties_it(empty_database
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], differences
+        assert_migrated_database_refuses_double_booking()
         downgrade(revision="base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
@@ -48,3 +49,27 @@ def test_upgrade_gives_the_models_schema_and_downgrade_empties_it(empty_database
         assert "users" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def assert_migrated_database_refuses_double_booking() -> None:
+    """The exclusion constraints / triggers written in the migration hold on their own."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests import factories
+    from tests.booking_helpers import resident
+
+    place = factories.help_point()
+    counsellor = factories.user(role="counsellor")
+    start = datetime(2027, 1, 11, 9, tzinfo=UTC)
+    rows = [
+        {"resident_id": resident(phone=phone).id, "counsellor_id": counsellor.id, "help_point_id": place.id,
+         "mode": "on_site", "starts_at": start, "ends_at": start + timedelta(minutes=30), "status": "booked"}
+        for phone in ("06 12 34 56 78", "07 81 23 45 67")
+    ]
+    from inclusion_app.models import Appointment
+
+    db.session.add(Appointment(**rows[0]))
+    db.session.flush()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.add(Appointment(**rows[1]))
+    db.session.rollback()
