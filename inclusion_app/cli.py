@@ -132,9 +132,26 @@ def seed_demo_command() -> None:
             click.echo(f"  {role:<12} {email:<32} {password}")
 
 
+@click.command("generate-synthetic")
+@click.option("--scale", type=click.Choice(["city", "national"]), default="city", show_default=True)
+@click.option("--seed", type=int, default=86, show_default=True)
+def generate_synthetic_command(scale: str, seed: int) -> None:
+    """Fill an empty database with synthetic load data for the benchmarks (DESIGN.md section 7)."""
+    from inclusion_app.synthetic import generate
+
+    def progress(what: str, done: int, total: int) -> None:
+        click.echo(f"\r{what}: {done:,}/{total:,}", nl=done >= total, err=True)
+
+    try:
+        counts = generate(scale, seed, progress)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+
+
 def configure_cli(app: Flask) -> None:
     """Register the commands on the app."""
     commands = (create_user_command, create_token_command, import_districts_command, import_lieux_command,
-                export_lieux_command, seed_demo_command)
+                export_lieux_command, seed_demo_command, generate_synthetic_command)
     for command in commands:
         app.cli.add_command(command)

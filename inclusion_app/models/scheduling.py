@@ -162,7 +162,9 @@ def no_double_booking_sql(dialect: str) -> list[str]:
     One counsellor cannot hold two overlapping appointments, nor can one resident. PostgreSQL:
     exclusion constraints over `tstzrange(starts_at, ends_at)` with `btree_gist` (error SQLSTATE
     23P01, constraint `ex_appointments_<who>_overlap`). SQLite: BEFORE INSERT/UPDATE triggers that
-    abort with the message `appointment_overlap:<who>`. The migration that creates the table
+    abort with the message `appointment_overlap:<who>`; they look back one day only, through the
+    (who, starts_at) index, since an appointment lasts at most a slot (≤ 480 minutes, checked on
+    availability rules). The migration that creates the table
     holds a frozen copy of these statements; `create_all` (tests) runs these.
     """
     holding = "(" + ", ".join(f"'{status}'" for status in HOLDING_STATUSES) + ")"
@@ -177,7 +179,8 @@ def no_double_booking_sql(dialect: str) -> list[str]:
         f"WHEN NEW.status IN {holding} BEGIN "
         f"SELECT RAISE(ABORT, 'appointment_overlap:{who}') WHERE EXISTS (SELECT 1 FROM appointments a "
         f"WHERE a.{who}_id = NEW.{who}_id AND a.id IS NOT NEW.id AND a.status IN {holding} "
-        f"AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at); END"
+        f"AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at "
+        f"AND a.starts_at > datetime(NEW.starts_at, '-1 day')); END"
         for who in ("counsellor", "resident")
         for event in ("INSERT", "UPDATE")
     ]

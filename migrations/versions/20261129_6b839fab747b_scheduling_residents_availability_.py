@@ -22,7 +22,8 @@ SQLITE_UP = [
     f"WHEN NEW.status IN {HOLDING} BEGIN "
     f"SELECT RAISE(ABORT, 'appointment_overlap:{who}') WHERE EXISTS (SELECT 1 FROM appointments a "
     f"WHERE a.{who}_id = NEW.{who}_id AND a.id IS NOT NEW.id AND a.status IN {HOLDING} "
-    f"AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at); END"
+    f"AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at "
+    f"AND a.starts_at > datetime(NEW.starts_at, '-1 day')); END"
     for who in ("counsellor", "resident")
     for event in ("INSERT", "UPDATE")
 ]

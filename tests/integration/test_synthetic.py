@@ -1,0 +1,24 @@
+"""`flask generate-synthetic`: the city-scale generator, run here at a tiny scale."""
+
+import sqlalchemy as sa
+
+from inclusion_app import synthetic
+from inclusion_app.extensions import db
+from inclusion_app.models import Appointment, HelpPoint, Resident, User
+
+
+def test_generates_every_kind_of_row_and_refuses_a_second_run(app, monkeypatch):
+    tiny = synthetic.Scale(help_points=4, counsellors=4, phone_agents=1, managers=1, admins=1, residents=60,
+                           appointments=300, years=1)
+    monkeypatch.setitem(synthetic.SCALES, "city", tiny)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["generate-synthetic", "--scale", "city"])
+    assert result.exit_code == 0, result.output
+    assert "appointments: 300" in result.output
+    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+    assert (count(HelpPoint), count(User), count(Resident), count(Appointment)) == (4, 7, 60, 300)
+    statuses = set(db.session.scalars(sa.select(Appointment.status).distinct()))
+    assert {"attended", "booked"} <= statuses
+    again = runner.invoke(args=["generate-synthetic", "--scale", "city"])
+    assert again.exit_code != 0
+    assert "already in this database" in again.output
