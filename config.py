@@ -44,7 +44,10 @@ class Config:
     # redis:// when several workers or machines serve the app.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Per address; a city's staff may share one address (NAT): keep the hourly figure generous.
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;300 per hour")
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PUBLIC_RATE_LIMIT = _env("PUBLIC_RATE_LIMIT", "120 per minute")
     API_RATE_LIMIT = _env("API_RATE_LIMIT", "600 per minute")
 
@@ -59,9 +62,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # seconds: one working day
-    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # valid as long as the session (8 h): a long form is never lost to it
     WTF_CSRF_CHECK_DEFAULT = False  # checked in security.py, which knows about Bearer tokens
 
+    # The phone line residents call to move or cancel (printed on slips; E.164 or as written).
+    SERVICE_PHONE = _env("SERVICE_PHONE")
     MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     SMS_BACKEND = _env("SMS_BACKEND", "console")
     MAIL_BACKEND = _env("MAIL_BACKEND", "console")

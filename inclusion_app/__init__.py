@@ -29,6 +29,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     configure_extensions(app)
+    from inclusion_app.inputs import configure_inputs
+
+    configure_inputs(app)
     configure_blueprints(app)
     configure_security_and_errors(app)
     configure_templates(app)
@@ -46,6 +49,10 @@ def _load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) ->
     else:
         base = config
         app.config.from_object(config)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
     check = getattr(base, "check", None)
     if check is not None:
         check(app.config)
@@ -126,8 +133,9 @@ def configure_templates(app: Flask) -> None:
 
     from inclusion_app.i18n import LANGUAGE_NAMES, current_locale
     from inclusion_app.labels import ROLE_LABELS
+    from inclusion_app.navigation import menu_items
 
     app.jinja_env.globals.update(
-        LANGUAGE_NAMES=LANGUAGE_NAMES, ROLE_LABELS=ROLE_LABELS, current_locale=current_locale
+        LANGUAGE_NAMES=LANGUAGE_NAMES, ROLE_LABELS=ROLE_LABELS, current_locale=current_locale, menu_items=menu_items
     )
     app.jinja_env.filters["format_number"] = format_decimal

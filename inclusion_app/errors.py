@@ -6,10 +6,14 @@ JSON shape: `{"error": {"code", "message", "fields": {"<field>": "<message>"}}}`
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -84,7 +88,32 @@ def _http_error(error: HTTPException) -> tuple[Any, int]:
 
 
 def _rate_limited(error: RateLimitExceeded) -> tuple[Any, int]:
-    return error_response(429)
+    """429 saying how long to wait (the limit's own reset time, in minutes)."""
+    from inclusion_app.extensions import limiter
+
+    current = limiter.current_limit
+    minutes = max(1, math.ceil((current.reset_at - time.time()) / 60)) if current else 1
+    message = ngettext(
+        "Too many attempts from your connection. Please wait %(num)d minute and try again.",
+        "Too many attempts from your connection. Please wait %(num)d minutes and try again.",
+        minutes,
+    )
+    return error_response(429, message=str(message))
+
+
+UNAVAILABLE_SIGNS = ("unable to open", "database is locked", "could not connect", "connection", "timeout",
+                     "server closed", "terminating", "the database system is")
+
+
+def _database_unavailable(error: sa.exc.DBAPIError) -> tuple[Any, int]:
+    """503 when the database cannot be reached or is busy (never a 500 for that); any other
+    database error (a schema out of date, a bug) stays a logged 500."""
+    text = str(error.orig).lower()
+    if not error.connection_invalidated and not any(sign in text for sign in UNAVAILABLE_SIGNS):
+        return _internal_error(error)
+    db.session.rollback()
+    logger.error("database unavailable: %s", type(error).__name__)
+    return error_response(503)
 
 
 def _internal_error(error: Exception) -> tuple[Any, int]:
@@ -96,5 +125,7 @@ def _internal_error(error: Exception) -> tuple[Any, int]:
 def configure_errors(app: Flask) -> None:
     """Register the handlers: HTTP errors, rate limits, and any other exception as a 500."""
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(sa.exc.OperationalError, _database_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, _database_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)

@@ -14,6 +14,7 @@ from inclusion_app.api.errors import ApiError
 from inclusion_app.extensions import db
 
 MAX_PER_PAGE = 200
+MAX_ID = 2**31 - 1  # the range of the database's INTEGER columns
 
 
 def invalid(fields: dict[str, str], message: str | None = None) -> ApiError:
@@ -52,11 +53,16 @@ def parse_date(value: Any, field: str) -> date:
 
 
 def parse_int(value: Any, field: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer within bounds. Raises a 400 ApiError on `field` otherwise."""
+    """An integer within bounds (at most those of a database INTEGER). Raises a 400 ApiError on
+    `field` otherwise; a boolean or a float with a fraction is not a whole number."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise invalid({field: _("Give a whole number.")})
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise invalid({field: _("Give a whole number.")}) from None
+    minimum = -MAX_ID if minimum is None else minimum
+    maximum = MAX_ID if maximum is None else maximum
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise invalid({field: _("Give a number between %(low)s and %(high)s.", low=minimum, high=maximum)})
     return number

@@ -24,7 +24,10 @@ PERSONAL_DATA = ("counsellor", "phone_agent", "admin")
 def residents_list() -> Response:
     """Residents matching `?q=` (a phone in any writing, or name words, accents ignored), paginated."""
     query = residents.search_query(request.args.get("q", ""))
-    return jsonify(paginate(query, residents.to_json))
+    page = paginate(query, lambda resident: resident)
+    duplicates = residents.duplicates_of_many(page["items"])
+    page["items"] = [residents.to_json(resident, duplicates[resident.id]) for resident in page["items"]]
+    return jsonify(page)
 
 
 @bp.route("/residents", methods=["POST"])

@@ -132,6 +132,8 @@ def _json_rows(text: str) -> RawRows:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UnreadableFile(f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise UnreadableFile("invalid JSON: nested too deeply") from exc
     if not isinstance(data, list):
         raise UnknownFormat("JSON file without a list of records at its top level")
     return [(index, _keyed(item) if isinstance(item, dict) else item) for index, item in enumerate(data)]
@@ -204,6 +206,25 @@ def detect_format_of(container: str, rows: RawRows, filename: str | None = None)
         return _detect(container, rows)
     except UnknownFormat as exc:
         raise UnknownFormat(f"{filename or 'file'}: {exc}") from exc
+
+
+def _chosen_format(container: str, rows: RawRows, fmt: str, filename: str | None) -> str:
+    """The format to read: detected for `auto` (a file with no record is read as the standard);
+    a forced format must not contradict what the columns show, so that a wrong `--format` cannot
+    silently empty or invent fields. Raises UnknownFormat."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise UnknownFormat(f"unknown format {fmt!r}: expected auto or one of {', '.join(FORMATS)}")
+    if not rows:
+        return f"standard-{container}" if fmt == "auto" else fmt
+    try:
+        detected = detect_format_of(container, rows, filename)
+    except UnknownFormat:
+        if fmt == "auto":
+            raise
+        return fmt
+    if fmt not in ("auto", detected):
+        raise UnknownFormat(f"{filename or 'the file'} looks like {detected}, not {fmt}: check --format")
+    return detected
 
 
 # --- Legacy cartography -------------------------------------------------------------------------
@@ -397,14 +418,16 @@ def france_services_hours(raw: Mapping[str, Any]) -> tuple[str | None, list[tupl
     """OSM opening_hours from the `h_lundi` … `h_dimanche` columns, with the (column, value) pairs
     not understood. `09:30 - 12:30` on Monday and `09:30 - 12:30 / 14:00 - 18:00` on Tuesday give
     `Mo 09:30-12:30; Tu 09:30-12:30,14:00-18:00`. None when no day has hours, or when one day is
-    not understood (partial hours would be wrong)."""
+    not understood (partial hours would be wrong). France Services close on public holidays, so
+    `; PH off` ends the expression."""
     days, unparsed = [], []
     for column, abbreviation in FRANCE_SERVICES_DAYS:
         ranges = day_ranges(raw.get(column))
         if ranges is None:
             unparsed.append((column, str(raw.get(column))))
         days.append((abbreviation, ",".join(ranges or [])))
-    return (group_days(days) or None) if not unparsed else None, unparsed
+    hours = group_days(days) if not unparsed else ""
+    return (f"{hours}; PH off" if hours else None), unparsed
 
 
 def _france_services_typologie(name: str) -> list[str]:
@@ -502,9 +525,7 @@ def read_lieux(
     2,730 cartography records, duplicate search included.
     """
     container, rows = load_rows(source)
-    detected = detect_format_of(container, rows, filename) if fmt == "auto" else fmt
-    if detected not in FORMATS:
-        raise UnknownFormat(f"unknown format {fmt!r}: expected auto or one of {', '.join(FORMATS)}")
+    detected = _chosen_format(container, rows, fmt, filename)
     if detected.startswith("standard-") and detected != f"standard-{container}":
         raise UnknownFormat(f"{filename or 'file'} is {container.upper()}, not {detected}")
     variant = cartographie_variant(rows) if detected == "cartographie" else None

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from inclusion_app.extensions import db
 from inclusion_app.lieux.formats import DuplicateIndex, ReadRow, read_lieux
 from inclusion_app.lieux.hours import check_hours
-from inclusion_app.lieux.standard import FIELD_NAMES, PARAM_LABELS, REJECTED, Issue
+from inclusion_app.lieux.standard import FIELD_NAMES, PARAM_LABELS, REJECTED, Issue, build_id
 from inclusion_app.models import HelpPoint, HelpPointDuplicate
 from inclusion_app.territory.services import DistrictLocator, assign_district
 
@@ -58,6 +58,7 @@ class ImportReport:
     unmapped: int = 0
     outside_territory: int = 0
     duplicates_flagged: int = 0
+    kept_edits: int = 0
     lines: list[ReportLine] = field(default_factory=list)
 
 
@@ -69,7 +70,9 @@ class _Context:
     index: DuplicateIndex
     locator: DistrictLocator
     by_location: dict[int, HelpPoint] = field(default_factory=dict)
-    pairs: list[tuple[HelpPoint, HelpPoint, str]] = field(default_factory=list)
+    current_location: int = 0
+    # (first, second, reason, location to report a pair with a help point known before, or None)
+    pairs: list[tuple[HelpPoint, HelpPoint, str, int | None]] = field(default_factory=list)
 
 
 def import_lieux(
@@ -118,13 +121,15 @@ def _record_of(help_point: HelpPoint) -> dict[str, Any]:
 def _import_row(context: _Context, row: ReadRow) -> None:
     report = context.report
     report.read += 1
+    context.current_location = row.location
     _report_issues(context, row.location, row.issues)
     if row.record is None:
         report.rejected += 1
         return
     record = dict(row.record)
     if any(issue.code == "id_repeated" for issue in row.issues):
-        record["id"] = f"{record['id']}~{row.location}"  # kept apart, and flagged below
+        # kept apart under an id built from its name and address (stable when the file is reordered)
+        record["id"] = f"{record['id']}~{(build_id(record) or str(row.location))[-8:]}"
     help_point, changed = _upsert(context, record, row.issues)
     _note_duplicates(context, row, help_point, changed)
     context.by_location[row.location] = help_point
@@ -153,6 +158,9 @@ def _upsert(context: _Context, record: Mapping[str, Any], issues: list[Issue]) -
         if any(issue.code == "date_defaulted" for issue in issues):
             values["date_maj"] = help_point.date_maj  # no date in the source: keep the one we have
         differences = {name: value for name, value in values.items() if getattr(help_point, name) != value}
+        if differences and help_point.edited_at is not None:
+            _report_kept_edits(context, help_point, sorted(differences))
+            differences = {}
         for name, value in differences.items():
             setattr(help_point, name, value)
         changed = bool(differences)
@@ -160,6 +168,18 @@ def _upsert(context: _Context, record: Mapping[str, Any], issues: list[Issue]) -
         context.report.unchanged += not changed
     assign_district(help_point, context.locator)
     return help_point, changed
+
+
+def _report_kept_edits(context: _Context, help_point: HelpPoint, fields: list[str]) -> None:
+    """A help point edited by a manager is not overwritten: say which fields the file changes."""
+    context.report.kept_edits += 1
+    when = help_point.edited_at.date().isoformat() if help_point.edited_at else ""
+    if context.language == "fr":
+        message = f"modifié à la main le {when} : non écrasé (le fichier diffère sur {', '.join(fields)})"
+    else:
+        message = f"edited by hand on {when}: not overwritten (the file differs on {', '.join(fields)})"
+    location = context.current_location
+    context.report.lines.append(ReportLine(location, "id", "flagged", message))
 
 
 def _note_duplicates(context: _Context, row: ReadRow, help_point: HelpPoint, changed: bool) -> None:
@@ -170,14 +190,13 @@ def _note_duplicates(context: _Context, row: ReadRow, help_point: HelpPoint, cha
         if issue.code in ("probable_duplicate", "id_repeated"):
             other = context.by_location.get(int(issue.params["other"]))
             if other is not None and other is not help_point:
-                context.pairs.append((other, help_point, issue.params.get("reason", "same_id")))
+                context.pairs.append((other, help_point, issue.params.get("reason", "same_id"), None))
     if not changed:
         return
     for match in context.index.matches(_record_of(help_point)):
         other = match.location
         if other is not help_point and other.lieu_id != help_point.lieu_id:
-            context.pairs.append((other, help_point, match.reason))
-            _report_known_duplicate(context, row.location, other, match.reason)
+            context.pairs.append((other, help_point, match.reason, row.location))
 
 
 def _report_known_duplicate(context: _Context, location: int, other: HelpPoint, reason: str) -> None:
@@ -192,13 +211,15 @@ def _report_known_duplicate(context: _Context, location: int, other: HelpPoint, 
 def _flag_duplicates(context: _Context) -> None:
     """Record each new pair of probable duplicates once (whatever its status) and report it."""
     known = set(db.session.execute(sa.select(HelpPointDuplicate.help_point_id, HelpPointDuplicate.other_id)).tuples())
-    for first, second, reason in context.pairs:
+    for first, second, reason, location in context.pairs:
         low, high = sorted((first.id, second.id))
         if low == high or (low, high) in known:
             continue
         known.add((low, high))
         db.session.add(HelpPointDuplicate(help_point_id=low, other_id=high, reason=reason))
         context.report.duplicates_flagged += 1
+        if location is not None:
+            _report_known_duplicate(context, location, first, reason)
     db.session.flush()
 
 
@@ -208,7 +229,8 @@ def summary(report: ImportReport) -> str:
         f"{report.read} read ({report.format}{' ' + report.variant if report.variant else ''}): "
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.rejected} rejected; {report.unmapped} without coordinates (listed, not mapped), "
-        f"{report.outside_territory} outside the districts, {report.duplicates_flagged} probable duplicates flagged"
+        f"{report.outside_territory} outside the districts, {report.duplicates_flagged} probable duplicates flagged, "
+        f"{report.kept_edits} edited by hand and kept"
     )
 
 

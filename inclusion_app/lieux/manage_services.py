@@ -180,6 +180,7 @@ def save_help_point(help_point: HelpPoint | None, record: standard.LieuRecord, l
     help_point.structure_id = local.get("structure_id")
     help_point.counsellors = _counsellors(local.get("counsellor_ids") or [])
     help_point.is_active = bool(local.get("is_active", True))
+    help_point.edited_at = utcnow()
     db.session.flush()
     assign_district(help_point)
     db.session.flush()
@@ -215,7 +216,8 @@ def set_active(help_point: HelpPoint, is_active: bool) -> None:
 def help_points_page(search: str | None, page: int, per_page: int = HELP_POINTS_PER_PAGE) -> Pagination:
     """Every help point, inactive ones included, by name; `search` matches (case-insensitively) a
     part of the name, address, postcode, commune or identifier."""
-    query = sa.select(HelpPoint).options(joinedload(HelpPoint.district)).order_by(HelpPoint.nom, HelpPoint.id)
+    query = (sa.select(HelpPoint).options(joinedload(HelpPoint.district))
+             .order_by(sa.func.lower(HelpPoint.nom), HelpPoint.id))
     if search and search.strip():
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
         columns = (HelpPoint.nom, HelpPoint.adresse, HelpPoint.code_postal, HelpPoint.commune, HelpPoint.lieu_id)
@@ -285,6 +287,7 @@ def merge_duplicate(duplicate: HelpPointDuplicate, keep_id: int) -> HelpPoint:
     absorbed.counsellors = []
     absorbed.is_active = False
     kept.date_maj = local_today()
+    kept.edited_at = utcnow()
     db.session.flush()
     if moved_place:
         assign_district(kept)

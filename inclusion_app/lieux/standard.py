@@ -93,8 +93,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "pas d'identifiant : {value} construit du nom et de l'adresse",
     ),
     "id_repeated": (
-        "id {value} already seen at {other}: this record replaces it",
-        "identifiant {value} déjà vu en {other} : cette fiche le remplace",
+        "id {value} already seen at {other}: both kept, this one under an id of its own",
+        "identifiant {value} déjà vu en {other} : les deux sont gardées, celle-ci sous un identifiant propre",
     ),
     "pivot_missing": ("no SIRET/RNA: set to 00000000000000", "pas de SIRET/RNA : mis à 00000000000000"),
     "pivot_invalid": (
@@ -270,13 +270,17 @@ def split_list(value: Any) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+#: C0 control characters but tab and line breaks (a NUL cannot even be stored by PostgreSQL).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any, single_line: bool = True) -> str | None:
     """A scalar as stripped text, None when empty; lists are joined with ", "."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, list | tuple):
         value = ", ".join(str(item) for item in value if item is not None)
-    text = str(value).strip()
+    text = CONTROL_CHARACTERS.sub("", str(value)).strip()
     if single_line:
         text = " ".join(text.split())
     return text or None

@@ -98,6 +98,8 @@ class HelpPoint(Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true(), index=True)
     import_format: Mapped[str | None] = mapped_column(sa.String(40))
     has_valid_hours: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Set when a manager edits or merges the help point: imports no longer overwrite it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -20,6 +20,7 @@ from inclusion_app.phones import InvalidPhone, parse_phone, phone_search_variant
 from inclusion_app.text import fold
 
 REMINDER_CHANNELS = ("sms", "email", "none")
+MAX_ID = 2**31 - 1
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EDITABLE = ("first_name", "last_name", "phone", "email", "language", "reminder_channel", "sms_consent",
@@ -54,8 +55,14 @@ def clean(data: Mapping[str, Any], current: Resident | None = None) -> dict[str,
     return values
 
 
+TEXT_FIELDS = ("first_name", "last_name", "phone", "email", "language", "reminder_channel", "notes")
+
+
 def _clean_field(name: str, raw: Any, values: dict[str, Any], errors: dict[str, str]) -> None:
     cleaner = _CLEANERS[name]
+    if raw is not None and name in TEXT_FIELDS and not isinstance(raw, str):
+        errors[name] = _("Give text.")
+        return
     try:
         values.update(cleaner(raw))
     except ValueError as error:
@@ -109,17 +116,18 @@ def _channel(raw: Any) -> dict[str, Any]:
 def _consent(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
         raw = raw.strip().lower() in ("1", "true", "on", "yes", "oui", "y")
+    if raw is not None and not isinstance(raw, bool):
+        raise ValueError(_("Give true or false."))
     return {"sms_consent": bool(raw)}
 
 
 def _district(raw: Any) -> dict[str, Any]:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return {"district_id": None}
-    try:
-        district_id = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(_("Unknown district.")) from None
-    if db.session.get(District, district_id) is None:
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+        raise ValueError(_("Unknown district."))
+    district_id = int(raw)
+    if district_id > MAX_ID or db.session.get(District, district_id) is None:
         raise ValueError(_("Unknown district."))
     return {"district_id": district_id}
 
@@ -192,6 +200,32 @@ def possible_duplicates(resident: Resident) -> list[int]:
     if resident.id is not None:
         query = query.where(Resident.id != resident.id)
     return list(db.session.scalars(query))
+
+
+def duplicates_of_many(residents: list[Resident]) -> dict[int, list[int]]:
+    """`possible_duplicates` for a page of residents in one query: id → ids of the others."""
+    if not residents:
+        return {}
+    names = {resident.search_name for resident in residents}
+    phones = {resident.phone for resident in residents if resident.phone}
+    emails = {resident.email for resident in residents if resident.email}
+    conditions = [Resident.search_name.in_(names)]
+    conditions += [Resident.phone.in_(phones)] if phones else []
+    conditions += [Resident.email.in_(emails)] if emails else []
+    query = sa.select(Resident.id, Resident.search_name, Resident.phone, Resident.email).where(
+        _visible(), sa.or_(*conditions)).order_by(Resident.id)
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for other in db.session.execute(query):
+        for key in (("name", other.search_name), ("phone", other.phone), ("email", other.email)):
+            if key[1]:
+                by_key.setdefault(key, []).append(other.id)
+    return {resident.id: _matches(resident, by_key) for resident in residents}
+
+
+def _matches(resident: Resident, by_key: dict[tuple[str, str], list[int]]) -> list[int]:
+    keys = [("name", resident.search_name), ("phone", resident.phone or ""), ("email", resident.email or "")]
+    ids = {other for key in keys for other in by_key.get(key, ()) if other != resident.id}
+    return sorted(ids)[:20]
 
 
 def search_query(text: str) -> sa.Select[tuple[Resident]]:

@@ -15,6 +15,7 @@ from shapely.validation import explain_validity, make_valid
 
 from inclusion_app.extensions import db
 from inclusion_app.models import District, HelpPoint
+from inclusion_app.text import fold
 
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
@@ -164,7 +165,7 @@ def districts_feature_collection() -> dict[str, Any]:
 
 def list_districts() -> list[District]:
     """Every district, by name."""
-    return list(db.session.scalars(sa.select(District).order_by(District.name)))
+    return sorted(db.session.scalars(sa.select(District)), key=lambda district: fold(district.name))
 
 
 class DistrictLocator:

@@ -24,12 +24,20 @@ WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
 # role -> {path of each entry of the main menu: its page heading}; the landing page comes first.
 LIEUX = {"/help-points": "Lieux de médiation numérique"}
 MANAGE = {"/manage/help-points": "Gestion des lieux"}
-NAV_PAGES = {
-    "counsellor": {"/dashboard": "Espace conseiller numérique", **LIEUX},
-    "phone_agent": {"/dashboard": "Accueil téléphonique", **LIEUX},
-    "manager": {"/dashboard": "Pilotage", **LIEUX, **MANAGE, "/territory/districts": "Quartiers et communes"},
+BOOKING = {"/booking": "Réserver un rendez-vous"}
+AGENDA = {"/agenda": re.compile(r"^(Mon agenda, |Agendas des conseillers)")}
+NAV_PAGES: dict[str, dict[str, str | re.Pattern[str]]] = {
+    "counsellor": {"/dashboard": "Espace conseiller numérique", **BOOKING, **AGENDA,
+                   "/walk-ins": re.compile(r"^Accueil sans rendez-vous"), "/absences": "Mes absences", **LIEUX},
+    "phone_agent": {"/dashboard": "Accueil téléphonique", **BOOKING, **AGENDA,
+                    "/rebooking": "Rendez-vous à replanifier", **LIEUX},
+    "manager": {"/dashboard": "Pilotage", "/absences": "Absences des conseillers",
+                "/closures": "Fermetures des lieux",
+                **LIEUX, **MANAGE, "/territory/districts": "Quartiers et communes"},
     "admin": {
         "/dashboard": "Administration",
+        "/absences": "Absences des conseillers",
+        "/closures": "Fermetures des lieux",
         **LIEUX,
         **MANAGE,
         "/territory/districts": "Quartiers et communes",

@@ -7,6 +7,8 @@ import pytest
 from inclusion_app.security import view_access
 
 ALL_STAFF = {"counsellor", "phone_agent", "manager", "admin"}
+ABSENCES = {"counsellor", "manager", "admin"}
+BOOKERS = {"counsellor", "phone_agent"}
 
 # Every non-public endpoint with the roles allowed. A new endpoint must be added here, so
 # that its access is decided on purpose (test_every_endpoint_is_listed fails otherwise).
@@ -34,10 +36,42 @@ EXPECTED_ROLES = {
     "api.appointments_list": {"counsellor", "phone_agent"},
     "api.appointments_get": {"counsellor", "phone_agent"},
     "api.appointments_update": {"counsellor", "phone_agent"},
+    "scheduling.booking_start": BOOKERS,
+    "scheduling.booking_create_resident": BOOKERS,
+    "scheduling.booking_resident_edit": BOOKERS,
+    "scheduling.booking_use_existing": BOOKERS,
+    "scheduling.booking_need": BOOKERS,
+    "scheduling.booking_slots": BOOKERS,
+    "scheduling.booking_book": BOOKERS,
+    "scheduling.appointment_detail": BOOKERS,
+    "scheduling.appointment_status": BOOKERS,
+    "scheduling.appointment_move": BOOKERS,
+    "scheduling.appointment_slip": BOOKERS,
+    "scheduling.agenda_day": {"counsellor", "phone_agent"},
+    "scheduling.agenda_week": {"counsellor", "phone_agent"},
+    "scheduling.agenda_set_status": {"counsellor"},
+    "scheduling.help_point_day": {"counsellor", "phone_agent"},
+    "scheduling.walk_ins": {"counsellor"},
+    "scheduling.walk_in_add": {"counsellor"},
+    "scheduling.walk_in_call_next": {"counsellor"},
+    "scheduling.walk_in_status": {"counsellor"},
+    "scheduling.absences": ABSENCES,
+    "scheduling.absence_new": ABSENCES,
+    "scheduling.absence": ABSENCES,
+    "scheduling.absence_delete": ABSENCES,
+    "scheduling.closures": {"manager", "admin"},
+    "scheduling.closure_new": {"manager", "admin"},
+    "scheduling.closure": {"manager", "admin"},
+    "scheduling.closure_delete": {"manager", "admin"},
+    "scheduling.rebooking": {"phone_agent"},
+    "scheduling.calendar": {"counsellor"},
+    "scheduling.calendar_regenerate": {"counsellor"},
+    "scheduling.calendar_revoke": {"counsellor"},
 }
 PUBLIC = {"static", "main.home", "main.set_language", "main.health", "auth.login", "api.openapi",
           "api.districts_geojson", "api.lieux_json", "api.lieux_csv", "api.lieux_geojson",
-          "lieux.help_points", "lieux.help_point_map", "lieux.help_point"}
+          "lieux.help_points", "lieux.help_point_map", "lieux.help_point", "scheduling.calendar_feed",
+          "scheduling.resident_appointment"}
 
 
 def concrete_path(rule):

@@ -136,3 +136,14 @@ def test_api_unknown_or_merged_resident_is_404(client, token):
 def test_managers_never_see_residents(client, login_as):
     login_as("manager")
     assert client.get("/api/v1/residents").status_code == 403
+
+
+def test_api_list_gives_each_residents_probable_duplicates(client, token):
+    first = resident()
+    second = resident(phone="07 81 23 45 67")
+    other = resident(first_name="Zoé", last_name="Autre", phone="07 81 23 45 68")
+    db.session.commit()
+    items = {item["id"]: item for item in client.get("/api/v1/residents", headers=token).get_json()["items"]}
+    assert items[first.id]["possible_duplicates"] == [second.id]
+    assert items[second.id]["possible_duplicates"] == [first.id]
+    assert items[other.id]["possible_duplicates"] == []

@@ -81,6 +81,13 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] == "unreachable"
 
 
+def test_pages_needing_the_database_are_503_when_it_is_unreachable(tmp_path):
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite'}"
+    client = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})).test_client()
+    assert client.get("/help-points").status_code == 503
+    assert client.get("/api/v1/lieux").get_json()["error"]["code"] == "unavailable"
+
+
 def test_an_unexpected_error_shows_a_page_without_details(app, client):
     app.add_url_rule("/boom", "boom", _boom)
     app.view_functions["boom"]._access_public = True

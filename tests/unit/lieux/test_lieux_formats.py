@@ -256,15 +256,16 @@ def test_france_services_fields(lieux_data: Path) -> None:
     poitiers = records["france-services-507"]
     assert (
         poitiers["horaires"]
-        == "Mo 09:30-12:30; Tu 09:30-12:30,14:00-18:00; We-Th 09:30-12:30,14:00-17:00; Fr 09:30-12:30"
+        == "Mo 09:30-12:30; Tu 09:30-12:30,14:00-18:00; We-Th 09:30-12:30,14:00-17:00; Fr 09:30-12:30; PH off"
     )
     assert (poitiers["commune"], poitiers["code_insee"], poitiers["code_postal"]) == ("Poitiers", "86194", "86000")
     assert poitiers["complement_adresse"] == "Quartier Saint-Éloi"
     assert poitiers["date_maj"] == date(2020, 1, 1)  # from "Espace labellisé 01/01/2020"
     assert poitiers["typologie"] == ["RFS", "PIMMS"]
-    assert records["france-services-571"]["horaires"] == "Mo-Fr 09:00-12:00,13:50-16:15; Sa 09:00-12:00"
+    assert records["france-services-571"]["horaires"] == "Mo-Fr 09:00-12:00,13:50-16:15; Sa 09:00-12:00; PH off"
     assert (
-        records["france-services-temp_154"]["horaires"] == "Mo 08:00-12:00,13:15-17:30; Tu-Fr 08:30-12:00,13:15-17:30"
+        records["france-services-temp_154"]["horaires"]
+        == "Mo 08:00-12:00,13:15-17:30; Tu-Fr 08:30-12:00,13:15-17:30; PH off"
     )
     assert records["france-services-2842"]["horaires"].startswith("Tu 09:00-12:00,13:30-17:30;")  # closed Monday
     assert records["france-services-2102"]["itinerance"] == ["Itinérant"]
