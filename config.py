@@ -65,6 +65,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # valid as long as the session (8 h): a long form is never lost to it
     WTF_CSRF_CHECK_DEFAULT = False  # checked in security.py, which knows about Bearer tokens
 
+    # Booking: no slot sooner than this notice (minutes), none beyond this horizon (days).
+    BOOKING_MIN_NOTICE_MINUTES = _env_int("BOOKING_MIN_NOTICE_MINUTES", 60)
+    BOOKING_HORIZON_DAYS = _env_int("BOOKING_HORIZON_DAYS", 60)
     # The phone line residents call to move or cancel (printed on slips; E.164 or as written).
     SERVICE_PHONE = _env("SERVICE_PHONE")
     MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

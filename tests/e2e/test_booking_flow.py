@@ -14,10 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from inclusion_app.extensions import db
+from inclusion_app.models import Appointment
 from tests.e2e.conftest import PageFigures, login_in_browser
 
 pytestmark = pytest.mark.e2e
@@ -92,7 +96,7 @@ def find_and_book(page: Page, context: BrowserContext, audit: Audit, mode: str) 
 
 def test_a_phone_agent_books_on_site_and_by_phone_for_a_new_resident(page: Page, context: BrowserContext,
                                                                      base_url: str, audit: Audit,
-                                                                     browser: Browser) -> None:
+                                                                     browser: Browser, live_app: Flask) -> None:
     login_in_browser(page, base_url, "phone_agent")
     need_path = register_resident(page, base_url, audit, context)
     expect(page.locator(".flags")).to_have_count(0)  # mobile, SMS agreed, district known: nothing to flag
@@ -105,10 +109,42 @@ def test_a_phone_agent_books_on_site_and_by_phone_for_a_new_resident(page: Page,
     phone = find_and_book(page, context, audit, "phone")
     expect(page.locator(".readback")).to_contain_text(PHONE)
 
+    check_counsellor_sees_it(browser, base_url, live_app, int(on_site.rsplit("/", 1)[1]))
     page.goto(base_url + on_site)
     link = page.locator("a.long-link").get_attribute("href") or ""
     check_resident_page(browser, base_url, audit, urlsplit(link).path)
     assert phone != on_site
+
+
+def check_counsellor_sees_it(browser: Browser, base_url: str, live_app: Flask, appointment_id: int) -> None:
+    """The counsellor booked logs in, finds the appointment in the day's agenda, creates their
+    calendar address and finds the appointment in the iCalendar feed."""
+    with live_app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        assert appointment is not None
+        email = appointment.counsellor.email
+        day = appointment.starts_at.astimezone(ZoneInfo(live_app.config["TIMEZONE"])).date().isoformat()
+        db.session.remove()
+    counsellor = browser.new_context(locale="fr-FR")
+    try:
+        agenda = counsellor.new_page()
+        agenda.goto(base_url + "/login")
+        agenda.get_by_label("Adresse e-mail").fill(email)
+        agenda.get_by_label("Mot de passe").fill("demo-conseiller")
+        with agenda.expect_navigation():
+            agenda.get_by_label("Mot de passe").press("Enter")
+        agenda.goto(f"{base_url}/agenda?date={day}")
+        expect(agenda.locator("main")).to_contain_text("Lefèvre")
+        agenda.goto(base_url + "/calendar")
+        with agenda.expect_navigation():
+            agenda.locator("form[action$='/calendar/regenerate'] button").click()
+        feed = urlsplit(agenda.locator("#feed-url").input_value()).path
+        response = counsellor.request.get(base_url + feed)
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("text/calendar")
+        assert f"UID:appointment-{appointment_id}@" in response.text()
+    finally:
+        counsellor.close()
 
 
 def check_slip(page: Page, context: BrowserContext, base_url: str, audit: Audit, appointment_path: str) -> None:
