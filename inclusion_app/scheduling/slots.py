@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from flask import current_app
+from flask_babel import gettext as _
 
 from inclusion_app.models import MODES, NEEDS
 from inclusion_app.models.scheduling import Mode
@@ -128,7 +129,7 @@ def booking_window(now: datetime | None = None) -> tuple[datetime, datetime]:
     if now is None:
         now = utcnow()
     elif now.tzinfo is None:
-        raise InvalidSearch("now", "now must be an aware datetime.")
+        raise InvalidSearch("now", _("now must be an aware datetime."))
     notice = timedelta(minutes=_setting("BOOKING_MIN_NOTICE_MINUTES", DEFAULT_MIN_NOTICE_MINUTES))
     horizon = timedelta(days=_setting("BOOKING_HORIZON_DAYS", DEFAULT_HORIZON_DAYS))
     now = now.astimezone(UTC)
@@ -161,7 +162,7 @@ def find_slots(
     horizon), `help_point_id` (with phone), `procedure`, `needs`, `limit`, `district_id` (unknown).
     """
     if limit is not None and limit < 1:
-        raise InvalidSearch("limit", "The limit must be at least 1.")
+        raise InvalidSearch("limit", _("The limit must be at least 1."))
     search = _search(mode=mode, date_from=date_from, days=days, now=now, help_point_id=help_point_id,
                      counsellor_id=counsellor_id, procedure=procedure, needs=needs, district_id=district_id)
     slots: list[Slot] = []
@@ -217,9 +218,9 @@ def is_free(
     the fields of `find_slots`.
     """
     if slot_start.tzinfo is None:
-        raise InvalidSearch("start", "The start must carry a UTC offset.")
+        raise InvalidSearch("start", _("The start must carry a UTC offset."))
     if mode == Mode.ON_SITE and help_point_id is None:
-        raise InvalidSearch("help_point_id", "An on-site slot needs a help point.")
+        raise InvalidSearch("help_point_id", _("An on-site slot needs a help point."))
     now = utcnow() if now is None else now
     earliest, horizon_end = booking_window(now)
     if not earliest <= slot_start < horizon_end:
@@ -248,14 +249,14 @@ def _search(
 
 def _check_criteria(mode: str, help_point_id: int | None, procedure: str | None, needs: Sequence[str]) -> None:
     if mode not in MODES:
-        raise InvalidSearch("mode", f"The mode must be one of: {', '.join(MODES)}.")
+        raise InvalidSearch("mode", _("The mode must be one of: %(codes)s.", codes=", ".join(MODES)))
     if mode == Mode.PHONE and help_point_id is not None:
-        raise InvalidSearch("help_point_id", "A phone slot takes place at no help point: omit help_point_id.")
+        raise InvalidSearch("help_point_id", _("A phone slot takes place at no help point: omit help_point_id."))
     if procedure is not None and procedure not in PROCEDURES:
-        raise InvalidSearch("procedure", f"The procedure must be one of: {', '.join(PROCEDURES)}.")
+        raise InvalidSearch("procedure", _("The procedure must be one of: %(codes)s.", codes=", ".join(PROCEDURES)))
     unknown = [need for need in needs if need not in NEEDS]
     if isinstance(needs, str) or unknown:
-        raise InvalidSearch("needs", f"Each need must be one of: {', '.join(NEEDS)}.")
+        raise InvalidSearch("needs", _("Each need must be one of: %(codes)s.", codes=", ".join(NEEDS)))
 
 
 def _window(date_from: date, days: int, now: datetime | None) -> tuple[date, date, datetime, datetime] | None:
@@ -263,12 +264,13 @@ def _window(date_from: date, days: int, now: datetime | None) -> tuple[date, dat
     earliest, horizon_end = booking_window(now)
     horizon = _setting("BOOKING_HORIZON_DAYS", DEFAULT_HORIZON_DAYS)
     if not 1 <= days <= horizon:
-        raise InvalidSearch("days", f"days must be between 1 and {horizon} (the booking horizon).")
+        raise InvalidSearch("days", _("days must be between 1 and %(horizon)s (the booking horizon).", horizon=horizon))
     zone = local_zone()
     last_bookable = horizon_end.astimezone(zone).date()
     if date_from > last_bookable:
-        raise InvalidSearch("date_from", f"date_from must be on or before {last_bookable.isoformat()}: "
-                                         f"appointments are booked at most {horizon} days ahead.")
+        raise InvalidSearch("date_from", _("date_from must be on or before %(day)s: appointments are booked at "
+                                           "most %(horizon)s days ahead.", day=last_bookable.isoformat(),
+                                           horizon=horizon))
     first = max(date_from, earliest.astimezone(zone).date())
     last = min(date_from + timedelta(days=days - 1), last_bookable)
     if first > last:
@@ -291,7 +293,7 @@ def _slots_by_day(search: SlotSearch | None) -> Iterator[list[Slot]]:
     if search.district_id is not None and search.mode == Mode.ON_SITE:
         distances = district_distances(search.district_id, places)
         if distances is None:
-            raise InvalidSearch("district_id", "No district has this id.")
+            raise InvalidSearch("district_id", _("No district has this id."))
     if not rules:
         return
     blocked = load_blocked(search, sorted({rule.counsellor_id for rule in rules}), sorted(places))

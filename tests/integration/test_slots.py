@@ -265,7 +265,7 @@ def test_horizon(app: Flask, counsellor: User, place: HelpPoint) -> None:
     # now + 60 days = 2027-04-27 12:00 UTC, i.e. 14:00 in Paris: the 14:00 slot is past it.
     assert starts(search(date_from=date(2027, 4, 20), days=30)) == [
         "2027-04-20 13:00", "2027-04-20 14:00", "2027-04-27 13:00"]
-    with pytest.raises(InvalidSearch, match="between 1 and 60") as error:
+    with pytest.raises(InvalidSearch, match="entre 1 et 60") as error:
         search(days=61)
     assert error.value.field == "days"
     with pytest.raises(InvalidSearch) as error:
@@ -274,7 +274,7 @@ def test_horizon(app: Flask, counsellor: User, place: HelpPoint) -> None:
 
     app.config["BOOKING_HORIZON_DAYS"] = 10
 
-    with pytest.raises(InvalidSearch, match="between 1 and 10"):
+    with pytest.raises(InvalidSearch, match="entre 1 et 10"):
         search(days=11)
 
 
