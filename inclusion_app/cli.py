@@ -57,6 +57,19 @@ def create_token_command(email: str, label: str) -> None:
     click.echo(token)
 
 
+@click.command("unlock-login")
+@click.option("--email", required=True)
+def unlock_login_command(email: str) -> None:
+    """Lift the lockout of a login name (for an admin locked out of the web page)."""
+    from inclusion_app.auth.services import unlock
+
+    if unlock(email):
+        db.session.commit()
+        click.echo("Unlocked.")
+    else:
+        click.echo("This login was not locked.")
+
+
 @click.command("import-districts")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--name-property", default="name", show_default=True)
@@ -151,7 +164,8 @@ def generate_synthetic_command(scale: str, seed: int) -> None:
 
 def configure_cli(app: Flask) -> None:
     """Register the commands on the app."""
-    commands = (create_user_command, create_token_command, import_districts_command, import_lieux_command,
+    commands = (create_user_command, create_token_command, unlock_login_command, import_districts_command,
+                import_lieux_command,
                 export_lieux_command, seed_demo_command, generate_synthetic_command)
     for command in commands:
         app.cli.add_command(command)

@@ -117,3 +117,17 @@ def test_import_districts_unreadable_file_fails_clearly(app, tmp_path):
     result = run(app, "import-districts", str(path))
     assert result.exit_code != 0
     assert "broken.geojson" in result.output
+
+
+def test_unlock_login_lifts_a_lockout(app):
+    from inclusion_app.auth.services import authenticate
+
+    user = factories.user(role="admin")
+    db.session.commit()
+    for _ in range(5):
+        authenticate(user.email, "wrong-password")
+    db.session.commit()
+    assert authenticate(user.email, factories.PASSWORD).locked_until is not None
+    result = run(app, "unlock-login", "--email", user.email.upper())
+    assert result.output.strip() == "Unlocked."
+    assert authenticate(user.email, factories.PASSWORD).user is not None
