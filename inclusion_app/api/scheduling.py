@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -104,18 +106,26 @@ def _busy() -> ApiError:
                     {"start": _("This resident already has an appointment at that time.")})
 
 
-@bp.route("/appointments", methods=["POST"])
-@roles_required(*BOOKERS)
-def appointments_create() -> tuple[Response, int]:
-    """Book an appointment on a resident's behalf; 409 `slot_taken` or `conflict`."""
+@contextmanager
+def booking_errors_as_api_errors() -> Iterator[None]:
+    """Turn the booking service's errors into API errors: 400 with fields, 409 `slot_taken`
+    (with the next slots) or 409 `conflict`."""
     try:
-        appointment = booking.book(_booking_request(json_body()), current_user)
+        yield
     except booking.BookingError as error:
         raise invalid(error.fields) from error
     except booking.SlotTaken as error:
         raise _slot_taken(error) from error
     except booking.ResidentBusy as error:
         raise _busy() from error
+
+
+@bp.route("/appointments", methods=["POST"])
+@roles_required(*BOOKERS)
+def appointments_create() -> tuple[Response, int]:
+    """Book an appointment on a resident's behalf; 409 `slot_taken` or `conflict`."""
+    with booking_errors_as_api_errors():
+        appointment = booking.book(_booking_request(json_body()), current_user)
     db.session.commit()
     return jsonify(appointment_json(appointment)), 201
 
@@ -168,7 +178,7 @@ def appointments_update(appointment_id: int) -> Response:
     """`{"status"}` closes a booked appointment; `{"start", …}` moves it (history kept)."""
     appointment = _appointment_or_404(appointment_id)
     data = json_body()
-    try:
+    with booking_errors_as_api_errors():
         if "start" in data:
             appointment = booking.move(
                 appointment, parse_datetime(data["start"], "start"), current_user,
@@ -179,11 +189,5 @@ def appointments_update(appointment_id: int) -> Response:
             booking.set_status(appointment, str(data["status"]), current_user)
         else:
             raise invalid({"status": _("Send a status, or a new start to move the appointment.")})
-    except booking.BookingError as error:
-        raise invalid(error.fields) from error
-    except booking.SlotTaken as error:
-        raise _slot_taken(error) from error
-    except booking.ResidentBusy as error:
-        raise _busy() from error
     db.session.commit()
     return jsonify(appointment_json(appointment))
