@@ -20,6 +20,18 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 MAX_JSON_DEPTH = 32
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ISO_YEAR = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
+YEARS = range(1900, 2201)  # dates outside are typing errors, and overflow date arithmetic
+
+
+def out_of_range(name: str, value: str) -> str | None:
+    """A message when a field holds a date outside 1900–2200, or an id beyond INTEGER, else None."""
+    year = ISO_YEAR.match(value)
+    if year and int(year.group(1)) not in YEARS:
+        return _("Give a date between 1900 and 2200.")
+    if (name == "id" or name.endswith("_id")) and value.strip().isdigit() and int(value) > MAX_ID:
+        return _("This identifier does not exist.")
+    return None
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -55,12 +67,17 @@ def check_inputs() -> ResponseReturnValue | None:
             if FORBIDDEN.search(name) or FORBIDDEN.search(value):
                 return error_response(400, "validation_error", _("The text sent holds a control character."),
                                       {name: _("Remove the control character.")})
+            if (message := out_of_range(name, value)) is not None:
+                return error_response(400, "validation_error", message, {name: message})
     if request.is_json:
         try:
             data = request.get_json(silent=True)
         except RecursionError:
             return error_response(400, "validation_error", _("The JSON sent is nested too deeply."))
         field = _bad_field(data, "")
+        if field is None and isinstance(data, dict):
+            field = next((key for key, value in data.items()
+                          if isinstance(value, str) and out_of_range(key, value)), None)
         if field:
             return error_response(400, "validation_error", _("The text sent holds a control character."),
                                   {field: _("Remove the control character, or nest less deeply.")})

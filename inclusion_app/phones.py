@@ -28,6 +28,12 @@ logger = logging.getLogger(__name__)
 HOME_REGION = "FR"
 OVERSEAS_REGIONS: tuple[str, ...] = ("GP", "GF", "MQ", "RE", "YT", "PM", "NC", "PF", "WF")
 REGIONS: tuple[str, ...] = (HOME_REGION, *OVERSEAS_REGIONS)
+#: Regions whose numbers are written in the French national format (0 + 9 digits): metropolitan
+#: France and the overseas departments (ARCEP numbering plan). Saint-Pierre-et-Miquelon, New
+#: Caledonia, French Polynesia and Wallis-et-Futuna have plans of their own: their numbers are
+#: understood with their country code (+508, +687, +689, +681) only, so that a truncated French
+#: number is never read as one of them.
+NATIONAL_PLAN_REGIONS: tuple[str, ...] = (HOME_REGION, "GP", "GF", "MQ", "RE", "YT")
 
 #: Longest input considered (characters); anything longer is not a phone number.
 MAX_INPUT_LENGTH = 40
@@ -67,7 +73,7 @@ def _valid_parses(cleaned: str, first_only: bool = False) -> list[PhoneNumber]:
     """Valid parses of `cleaned` over `REGIONS`, in region order (duplicates removed); only the
     first one with `first_only`. A number with its country code (`+…`, `00…`) is parsed once."""
     found: list[PhoneNumber] = []
-    regions = REGIONS[:1] if cleaned.startswith(("+", "00")) else REGIONS
+    regions = REGIONS[:1] if cleaned.startswith(("+", "00")) else NATIONAL_PLAN_REGIONS
     for region in regions:
         try:
             number = phonenumbers.parse(cleaned, region)

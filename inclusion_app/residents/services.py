@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from babel.localedata import exists as locale_exists
 from flask_babel import gettext as _
 
 from inclusion_app.extensions import db
@@ -101,7 +102,7 @@ def _email(raw: Any) -> dict[str, Any]:
 
 def _language(raw: Any) -> dict[str, Any]:
     text = str(raw or "fr").strip().lower()
-    if not LANGUAGE_PATTERN.match(text):
+    if not LANGUAGE_PATTERN.match(text) or not locale_exists(text):
         raise ValueError(_("Use a language code such as fr or en."))
     return {"language": text}
 

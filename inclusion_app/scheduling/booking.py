@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from babel.localedata import exists as locale_exists
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden
 
 from inclusion_app.extensions import db
-from inclusion_app.models import Appointment, Resident, User
+from inclusion_app.models import Appointment, HelpPoint, Resident, User
 from inclusion_app.models.types import utcnow
 from inclusion_app.scheduling.slots import InvalidSearch, Slot, earliest_slot, find_slots, is_free, local_zone
 from inclusion_app.vocabularies import NEEDS, PROCEDURES
@@ -75,12 +76,9 @@ def validate(request: BookingRequest, now: datetime) -> Resident:
         errors["start"] = _("Give the time with its offset, or as local time.")
     elif request.start <= now:
         errors["start"] = _("This time is in the past.")
-    if request.mode not in ("on_site", "phone"):
-        errors["mode"] = _("Choose on site or by phone.")
-    elif request.mode == "on_site" and request.help_point_id is None:
-        errors["help_point_id"] = _("Choose the help point of an on-site appointment.")
-    elif request.mode == "phone" and request.help_point_id is not None:
-        errors["help_point_id"] = _("A phone appointment has no help point.")
+    elif request.start > now + timedelta(days=_horizon_days()):
+        errors["start"] = _("Appointments are booked at most %(days)s days ahead.", days=_horizon_days())
+    _validate_place(request, resident, errors)
     _validate_details(request, errors)
     if errors:
         raise BookingError(errors)
@@ -88,14 +86,36 @@ def validate(request: BookingRequest, now: datetime) -> Resident:
     return resident
 
 
+def _validate_place(request: BookingRequest, resident: Resident | None, errors: dict[str, str]) -> None:
+    """Mode and place agree; the help point and the counsellor exist; a phone appointment needs a
+    phone number to call."""
+    if request.mode not in ("on_site", "phone"):
+        errors["mode"] = _("Choose on site or by phone.")
+    elif request.mode == "on_site" and request.help_point_id is None:
+        errors["help_point_id"] = _("Choose the help point of an on-site appointment.")
+    elif request.mode == "phone" and request.help_point_id is not None:
+        errors["help_point_id"] = _("A phone appointment has no help point.")
+    elif request.mode == "phone" and resident is not None and not resident.phone:
+        errors["mode"] = _("This resident has no phone number: book on site, or add a number first.")
+    help_point = db.session.get(HelpPoint, request.help_point_id) if request.help_point_id is not None else None
+    if request.help_point_id is not None and (help_point is None or not help_point.is_active):
+        errors["help_point_id"] = _("This help point does not exist or is closed.")
+    counsellor = db.session.get(User, request.counsellor_id) if request.counsellor_id is not None else None
+    if request.counsellor_id is not None and (counsellor is None or not counsellor.has_role("counsellor")):
+        errors["counsellor_id"] = _("This counsellor does not exist.")
+
+
 def _validate_details(request: BookingRequest, errors: dict[str, str]) -> None:
-    if request.procedure is not None and request.procedure not in PROCEDURES:
+    procedure = request.procedure
+    if procedure is not None and (not isinstance(procedure, str) or procedure not in PROCEDURES):
         errors["procedure"] = _("Unknown procedure category.")
     unknown = [need for need in request.needs if need not in NEEDS]
     if unknown:
         errors["needs"] = _("Unknown need: %(codes)s.", codes=", ".join(unknown))
     language = request.interpreter_language
-    if "interprete" in request.needs and not language:
+    if language is not None and not isinstance(language, str):
+        errors["interpreter_language"] = _("Use a two-letter language code (ISO 639-1), e.g. ar.")
+    elif "interprete" in request.needs and not language:
         errors["interpreter_language"] = _("Say which language the interpreter speaks (e.g. ar, uk).")
     elif language and (len(language) != 2 or not locale_exists(language)):
         errors["interpreter_language"] = _("Use a two-letter language code (ISO 639-1), e.g. ar.")
@@ -110,7 +130,7 @@ def book(request: BookingRequest, booked_by: User | None, now: datetime | None =
     BookingError (bad input), SlotTaken (not or no longer free) or ResidentBusy.
     """
     now = now or utcnow()
-    validate(request, now)
+    resident = validate(request, now)
     lock_for_booking(RESIDENT_LOCK, request.resident_id)
     criteria: dict[str, Any] = {"mode": request.mode, "help_point_id": request.help_point_id,
                                 "procedure": request.procedure, "needs": tuple(request.needs)}
@@ -118,7 +138,10 @@ def book(request: BookingRequest, booked_by: User | None, now: datetime | None =
         slot = is_free(request.start, counsellor_id=request.counsellor_id, now=now, **criteria)
         if slot is None:
             raise SlotTaken(next_slots(request, now))
-        first = earliest_slot(date_from=_local_date(now), days=_horizon_days(), now=now, **criteria)
+        # What the search offered: any help point, the nearest the resident's district first.
+        first = earliest_slot(date_from=_local_date(now), days=_horizon_days(), now=now,
+                              district_id=resident.district_id if request.mode == "on_site" else None,
+                              **{**criteria, "help_point_id": None})
     except InvalidSearch as error:
         raise BookingError({error.field: error.message}) from error
     for counsellor_id in _candidates(slot, request.counsellor_id):
@@ -222,21 +245,40 @@ def _horizon_days() -> int:
 def set_status(appointment: Appointment, status: str, by: User | None, now: datetime | None = None) -> Appointment:
     """Close a booked appointment: attended, no_show or cancelled (final, with who and when).
 
-    Raises BookingError for an unknown status, a change of a final status, or attended/no-show
-    before the appointment has started.
+    Rules: attended / no-show once it has started, and only by its own counsellor; a cancellation
+    only before it starts. The change is a conditional UPDATE (`status = 'booked'`), so that of
+    two people closing or moving it at once, one only succeeds. Raises BookingError for an
+    unknown status, a final status, or a rule broken, and NotAllowed for the wrong person.
     """
     now = now or utcnow()
+    _check_status_change(appointment, status, by, now)
+    result = db.session.execute(
+        sa.update(Appointment).where(Appointment.id == appointment.id, Appointment.status == "booked")
+        .values(status=status, status_changed_by_id=by.id if by else None, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(appointment)
+    if getattr(result, "rowcount", 0) != 1:
+        raise BookingError({"status": _("This appointment is already closed; its status is final.")})
+    return appointment
+
+
+class NotAllowed(Forbidden):
+    """This person may not make this change: answered as a 403 page or JSON error."""
+
+
+def _check_status_change(appointment: Appointment, status: str, by: User | None, now: datetime) -> None:
     if status not in FINAL_STATUSES:
         raise BookingError({"status": _("Unknown status.")})
     if appointment.status != "booked":
         raise BookingError({"status": _("This appointment is already closed; its status is final.")})
-    if status in ("attended", "no_show") and appointment.starts_at > now:
-        raise BookingError({"status": _("An appointment can be marked attended or missed once it has started.")})
-    appointment.status = status
-    appointment.status_changed_by_id = by.id if by else None
-    appointment.status_changed_at = now
-    db.session.flush()
-    return appointment
+    if status in ("attended", "no_show"):
+        if appointment.starts_at > now:
+            raise BookingError({"status": _("An appointment can be marked attended or missed once it has started.")})
+        if by is not None and by.id != appointment.counsellor_id:
+            raise NotAllowed()
+    elif appointment.starts_at <= now:
+        raise BookingError({"status": _("This appointment has started: mark it attended or missed instead.")})
 
 
 def move(appointment: Appointment, new_start: datetime, by: User | None, *, help_point_id: int | None = None,
@@ -248,16 +290,22 @@ def move(appointment: Appointment, new_start: datetime, by: User | None, *, help
     now = now or utcnow()
     if appointment.status != "booked":
         raise BookingError({"status": _("Only a booked appointment can be moved.")})
+    if appointment.starts_at <= now:
+        raise BookingError({"status": _("This appointment has started: it can no longer be moved.")})
     request = BookingRequest(
         resident_id=appointment.resident_id, start=new_start, mode=appointment.mode,
         help_point_id=help_point_id if help_point_id is not None else appointment.help_point_id,
         counsellor_id=counsellor_id, procedure=appointment.procedure, needs=tuple(appointment.needs),
         interpreter_language=appointment.interpreter_language, notes=appointment.notes,
     )
-    with db.session.begin_nested():
-        set_status(appointment, cancelled_by, by, now)
-        new = book(request, by, now)
-        new.rescheduled_from_id = appointment.id
+    try:
+        with db.session.begin_nested():
+            set_status(appointment, cancelled_by, by, now)
+            new = book(request, by, now)
+            new.rescheduled_from_id = appointment.id
+    except Exception:
+        db.session.refresh(appointment)  # the savepoint rolled the cancellation back
+        raise
     db.session.flush()
     return new
 

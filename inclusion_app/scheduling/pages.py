@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
@@ -84,7 +84,7 @@ def language_name(code: str | None) -> str:
         return ""
     try:
         name = Locale.parse(code).get_display_name(get_locale() or "fr")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return code
     return _upper_first(name) if name else code
 
@@ -159,14 +159,21 @@ class ResidentInUse(ValueError):
     """The resident already holds appointments: it is not a record just created by mistake."""
 
 
+RECENT_RECORD_HOURS = 24  # a record "just created" at the desk, that the booking flow may merge
+
+
 def use_existing_resident(new: Resident, keep: Resident) -> Resident:
     """Merge a record just created (`new`, without any appointment) into the resident it
     duplicates (`keep`): `keep`'s empty fields are filled from it and `new` is hidden, never
     deleted (`residents.services.merge_residents`). Raises ResidentInUse when `new` holds an
     appointment, ValueError for the same resident twice. Flushes."""
+    if keep.id not in possible_duplicates(new):
+        raise ValueError(_("These two records do not look like the same person: nothing was merged."))
+    if new.created_at < utcnow() - timedelta(hours=RECENT_RECORD_HOURS):
+        raise ValueError(_("Only a record created in the last hours can be merged from here."))
     held = db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(Appointment.resident_id == new.id))
     if held:
-        raise ResidentInUse(_("This record already has appointments: ask a manager to merge the two."))
+        raise ResidentInUse(_("This record already has appointments: cancel or move them first, then merge."))
     return merge_residents(keep, new)
 
 

@@ -289,3 +289,55 @@ def test_several_processes_booking_one_slot_one_wins(app, database_url):
     with multiprocessing.get_context("spawn").Pool(len(payloads)) as pool:
         statuses = pool.map(book_in_another_process, [(database_url, p, token, start_at) for p in payloads])
     assert sorted(statuses) == [201] + [409] * 5
+
+
+# --- Rules held by the service, whatever page or API call asks -----------------------------------
+
+
+def test_a_status_changed_meanwhile_by_someone_else_is_not_overwritten(app):
+    place = factories.help_point()
+    counsellor_at(place)
+    appointment = booking.book(request(resident(), local(MONDAY, 10), place), None, now=NOW)
+    db.session.commit()
+    db.session.execute(sa.update(Appointment).where(Appointment.id == appointment.id)  # another worker's change
+                       .values(status="cancelled_by_service").execution_options(synchronize_session=False))
+    appointment.status = "booked"  # what this worker still believes
+    with pytest.raises(booking.BookingError):
+        booking.set_status(appointment, "cancelled_by_resident", None, now=NOW)
+    assert appointment.status == "cancelled_by_service"
+
+
+def test_only_the_appointments_counsellor_records_attendance_and_cancelling_ends_at_the_start(app):
+    place = factories.help_point()
+    counsellor = counsellor_at(place)
+    other = factories.user(role="counsellor")
+    appointment = booking.book(request(resident(), local(MONDAY, 10), place), None, now=NOW)
+    started = local(MONDAY, 10, 5)
+    with pytest.raises(booking.NotAllowed):
+        booking.set_status(appointment, "attended", other, now=started)
+    with pytest.raises(booking.BookingError):
+        booking.set_status(appointment, "cancelled_by_resident", None, now=started)
+    with pytest.raises(booking.BookingError):
+        booking.move(appointment, local(MONDAY, 11), None, now=started)
+    assert booking.set_status(appointment, "attended", counsellor, now=started).status == "attended"
+
+
+def test_a_phone_appointment_needs_a_phone_number(app):
+    place = factories.help_point()
+    counsellor_at(place, mode="phone")
+    person = resident(phone="")
+    phone_request = booking.BookingRequest(resident_id=person.id, start=local(MONDAY, 10), mode="phone")
+    with pytest.raises(booking.BookingError) as caught:
+        booking.book(phone_request, None, now=NOW)
+    assert "mode" in caught.value.fields
+
+
+def test_first_offer_is_what_the_search_offered_across_help_points(app):
+    near, far = factories.help_point(), factories.help_point()
+    counsellor_at(near, weekday=0)
+    counsellor_at(far, weekday=1)  # Tuesday 5 January, earlier than Monday 11 at the other place
+    appointment = booking.book(request(resident(), local(MONDAY, 10), near), None, now=NOW)
+    assert appointment.first_offered_at == local(date(2027, 1, 4), 9, 0)
+    second = booking.book(request(resident(phone="07 81 23 45 67"), local(date(2027, 1, 12), 10), far), None,
+                          now=NOW)
+    assert second.first_offered_at == local(date(2027, 1, 4), 9, 0)  # Monday 4 at `near`, not Tuesday at `far`

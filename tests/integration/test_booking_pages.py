@@ -19,7 +19,7 @@ from inclusion_app.scheduling import booking, links
 from tests import factories
 from tests.booking_helpers import NOW, counsellor_at, local, resident
 from tests.booking_page_helpers import NEXT_MONDAY, TODAY, freeze, make_desk, slot_value
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, login
 
 MONEY = "argent_impots"
 
@@ -70,7 +70,7 @@ def booked(person, start, place, mode="on_site"):
 
 # ---------------------------------------------------------------- the whole flow
 
-def test_a_phone_agent_finds_registers_and_books_on_site_then_prints_the_slip(agent, desk):
+def test_a_phone_agent_finds_registers_and_books_on_site_then_prints_the_slip(app, agent, desk):
     known = resident()
     db.session.commit()
     for writing in ("+33 6 12 34 56 78", "0612345678", "06.12.34.56.78", "martin NADIA"):
@@ -118,7 +118,9 @@ def test_a_phone_agent_finds_registers_and_books_on_site_then_prints_the_slip(ag
     assert "Your appointment is on Monday, January 4, 2027 at 9:30" in page
     assert desk.place.nom in page
     assert desk.place.adresse in page
-    assert "You will receive a reminder by SMS." in page
+    assert "You will not receive a reminder: please write down the date and time." in page  # no outbox yet
+    app.config["REMINDERS_ENABLED"] = True
+    assert "You will receive a reminder by SMS." in html_of(agent.get(f"/appointments/{appointment.id}"))
     assert "http://127.0.0.1:5000/rdv/" in page
 
     slip = html_of(agent.get(f"/appointments/{appointment.id}/slip", query_string={"lang": "en"}))
@@ -228,7 +230,7 @@ def test_a_slot_choice_that_is_not_one_is_a_400(agent, desk, slot):
 
 @pytest.mark.parametrize(
     ("slot", "status"),
-    [("0-0", 400), (f"{int(local(TODAY, 9).timestamp())}-2147483647", 409),
+    [("0-0", 400), (f"{int(local(TODAY, 9).timestamp())}-2147483647", 400),
      (f"{int(local(TODAY, 9).timestamp())}-0", 400)],
     ids=["past", "unknown-help-point", "on-site-without-place"],
 )
@@ -249,7 +251,7 @@ def test_odd_slot_searches_never_fail(agent, desk, query):
     person = resident()
     db.session.commit()
     response = agent.get(f"/booking/resident/{person.id}/slots?mode=on_site&{query}")
-    assert response.status_code in (200, 404)
+    assert response.status_code in (200, 400, 404)
 
 
 def test_odd_arguments_of_the_other_pages_never_fail(agent, desk):
@@ -355,8 +357,15 @@ def test_the_phone_line_cancels_and_a_counsellor_records_attendance_once_started
     assert "Cancelled by the resident" in html_of(client.get(f"/appointments/{first.id}"))
 
     client.post("/logout", data={"csrf_token": token})
-    login_as("counsellor")
+    other = login_as("counsellor")
     freeze(monkeypatch, local(TODAY, 10, 5))
+    page = html_of(client.get(f"/appointments/{second.id}"))
+    refused = client.post(f"/appointments/{second.id}/status", data={"status": "attended",
+                                                                     "csrf_token": csrf_token_from(page)})
+    assert refused.status_code == 403  # only the appointment's own counsellor records attendance
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    assert other.id != desk.on_site.id
+    login(client, desk.on_site.email, factories.PASSWORD)
     page = html_of(client.get(f"/appointments/{second.id}"))
     client.post(f"/appointments/{second.id}/status", data={"status": "attended", "csrf_token": csrf_token_from(page)})
     db.session.expire_all()

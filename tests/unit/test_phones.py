@@ -84,3 +84,13 @@ def test_no_phone_number_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(InvalidPhone):
         parse_phone("06 12 34")
     assert not any("12 34" in record.getMessage() or "1234" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("typed", ["45 67 89", "25 12 34", "87 12 34 56"])
+def test_a_truncated_french_number_is_not_read_as_a_territory_with_its_own_numbering_plan(typed):
+    with pytest.raises(InvalidPhone):
+        parse_phone(typed)
+
+
+def test_territories_with_their_own_plan_are_read_with_their_country_code():
+    assert parse_phone("+689 87 12 34 56").e164 == "+68987123456"
