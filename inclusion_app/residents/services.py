@@ -239,6 +239,8 @@ def search_query(text: str) -> sa.Select[tuple[Resident]]:
     variants = phone_search_variants(text) if sum(char.isdigit() for char in text) >= 6 else []
     if variants:
         return query.where(Resident.phone.in_(variants))
+    if not fold(text):  # only punctuation or symbols ("%", "'"): matches nobody, not everybody
+        return query.where(sa.false())
     for word in fold(text).split():
         query = query.where(Resident.search_name.contains(word, autoescape=True))
     return query

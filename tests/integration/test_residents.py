@@ -147,3 +147,10 @@ def test_api_list_gives_each_residents_probable_duplicates(client, token):
     assert items[first.id]["possible_duplicates"] == [second.id]
     assert items[second.id]["possible_duplicates"] == [first.id]
     assert items[other.id]["possible_duplicates"] == []
+
+
+def test_a_search_of_symbols_only_matches_nobody(app):
+    resident()
+    db.session.commit()
+    for typed in ("%", "'", "_", "--"):
+        assert db.session.scalars(services.search_query(typed)).all() == []
