@@ -303,6 +303,8 @@ def move(appointment: Appointment, new_start: datetime, by: User | None, *, help
             set_status(appointment, cancelled_by, by, now)
             new = book(request, by, now)
             new.rescheduled_from_id = appointment.id
+            # A move is not a new request: the delay indicator keeps the original booking's figures.
+            new.booked_at, new.first_offered_at = appointment.booked_at, appointment.first_offered_at
     except Exception:
         db.session.refresh(appointment)  # the savepoint rolled the cancellation back
         raise

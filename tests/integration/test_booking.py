@@ -122,9 +122,10 @@ def test_moving_keeps_the_history_and_frees_the_old_time(app):
     counsellor_at(place)
     person = resident()
     old = booking.book(request(person, local(MONDAY, 10), place), None, now=NOW)
-    new = booking.move(old, local(MONDAY, 10, 30), None, now=NOW)
+    new = booking.move(old, local(MONDAY, 10, 30), None, now=NOW + timedelta(hours=1))
     assert old.status == "cancelled_by_service"
     assert new.rescheduled_from_id == old.id
+    assert (new.booked_at, new.first_offered_at) == (old.booked_at, old.first_offered_at)
     again = booking.book(request(resident(phone="07 81 23 45 67"), local(MONDAY, 10), place), None, now=NOW)
     assert again.status == "booked"
 
