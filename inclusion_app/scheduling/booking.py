@@ -310,12 +310,3 @@ def move(appointment: Appointment, new_start: datetime, by: User | None, *, help
         raise
     db.session.flush()
     return new
-
-
-def upcoming_for_counsellor(counsellor_id: int, start: datetime, days: int) -> list[Appointment]:
-    """Appointments of a counsellor from `start` over `days` days, by start (all statuses)."""
-    end = start + timedelta(days=days)
-    query = (sa.select(Appointment).where(Appointment.counsellor_id == counsellor_id,
-                                          Appointment.starts_at >= start, Appointment.starts_at < end)
-             .order_by(Appointment.starts_at))
-    return list(db.session.scalars(query))
