@@ -20,14 +20,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from config import TestConfig
-from inclusion_app import create_app
+from bench.common import fresh_app
 from inclusion_app.extensions import db
 from inclusion_app.lieux.formats import read_lieux
 from inclusion_app.lieux.importer import ImportReport, import_lieux
 from inclusion_app.lieux.standard import FIELD_NAMES, to_standard_row
 from inclusion_app.seed import DEMO_LIEUX
-from inclusion_app.territory.services import DEMO_DISTRICTS, import_districts, read_feature_collection
 
 
 def make_file(path: Path, count: int, seed: int = 86) -> None:
@@ -47,16 +45,6 @@ def make_file(path: Path, count: int, seed: int = 86) -> None:
                 record["longitude"] = round(record["longitude"] + rng.uniform(-0.3, 0.3), 6)
             writer.writerow(to_standard_row(record))
 
-
-def fresh_app(database_url: str):  # noqa: ANN201 - a Flask app
-    """An app on `database_url` with empty tables and the Grand Poitiers districts."""
-    app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        import_districts(read_feature_collection(DEMO_DISTRICTS))
-        db.session.commit()
-    return app
 
 
 def timed_import(app, path: Path, trace_memory: bool) -> tuple[float, int, ImportReport]:  # noqa: ANN001

@@ -30,18 +30,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask
 
-from config import TestConfig
-from inclusion_app import create_app
+from bench.common import fresh_app
 from inclusion_app.extensions import db
 from inclusion_app.lieux.standard import VOCABULARIES
 from inclusion_app.models import Absence, Appointment, AvailabilityRule, Closure, HelpPoint, Resident, User
 from inclusion_app.models.types import utcnow
 from inclusion_app.scheduling.slots import earliest_slot, find_slots, is_free
 from inclusion_app.territory.services import (
-    DEMO_DISTRICTS,
     DistrictLocator,
-    import_districts,
-    read_feature_collection,
 )
 
 BUDGET_MS = 50.0
@@ -52,16 +48,6 @@ HALF_DAYS = [(weekday, start, end) for weekday in range(5)
 PROCEDURES = ["social_sante", "logement", "argent_impots", "travail_formation"]
 BOOKED_SHARE = 0.85  # of the generated slot times: about 10,000 appointments over 30 days
 
-
-def fresh_app(database_url: str) -> Flask:
-    """An app on `database_url` with empty tables and the Grand Poitiers districts."""
-    app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        import_districts(read_feature_collection(DEMO_DISTRICTS))
-        db.session.commit()
-    return app
 
 
 def insert(model: type[Any], rows: list[dict[str, Any]], chunk: int = 5000) -> list[int]:

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
+MAX_ID = 2**31 - 1  # the range of the database's INTEGER ids
 MAX_JSON_DEPTH = 32
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ISO_YEAR = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 
 from inclusion_app.api.errors import ApiError
 from inclusion_app.extensions import db
+from inclusion_app.inputs import MAX_ID
 
 MAX_PER_PAGE = 200
-MAX_ID = 2**31 - 1  # the range of the database's INTEGER columns
 
 
 def invalid(fields: dict[str, str], message: str | None = None) -> ApiError:

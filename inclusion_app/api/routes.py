@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,14 @@ def me() -> Response:
 @public_limit
 def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
+    return jsonify(_openapi_spec())
+
+
+@cache
+def _openapi_spec() -> dict[str, Any]:
+    """The OpenAPI file, read once per process."""
     spec: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
-    return jsonify(spec)
+    return spec
 
 
 @bp.route("/lieux")

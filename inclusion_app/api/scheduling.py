@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
@@ -26,14 +25,11 @@ from inclusion_app.api.common import (
 from inclusion_app.api.errors import ApiError
 from inclusion_app.extensions import db
 from inclusion_app.models import ROLES, Appointment
+from inclusion_app.models.types import utcnow
 from inclusion_app.scheduling import booking, slots
 from inclusion_app.security import roles_required
 
 BOOKERS = ("counsellor", "phone_agent")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 @bp.route("/slots")
@@ -46,7 +42,8 @@ def slots_search() -> Response:
     try:
         found = slots.find_slots(
             mode=args.get("mode", "on_site"),
-            date_from=parse_date(args["date_from"], "date_from") if args.get("date_from") else _today(),
+            date_from=(parse_date(args["date_from"], "date_from") if args.get("date_from")
+                       else slots.local_date(utcnow())),
             days=parse_int(args.get("days", horizon), "days", 1, horizon),
             help_point_id=optional_int(args.get("help_point_id"), "help_point_id"),
             district_id=optional_int(args.get("district_id"), "district_id"),
@@ -54,18 +51,12 @@ def slots_search() -> Response:
         )
     except slots.InvalidSearch as error:
         raise invalid({error.field: str(error)}) from error
-    return jsonify(slots=[slot.to_json(_zone()) for slot in found])
-
-
-def _today():  # noqa: ANN202 - a date
-    from inclusion_app.models.types import utcnow
-
-    return utcnow().astimezone(_zone()).date()
+    return jsonify(slots=[slot.to_json(slots.local_zone()) for slot in found])
 
 
 def appointment_json(appointment: Appointment) -> dict[str, Any]:
     """The API shape of an appointment (DESIGN.md section 4)."""
-    zone = _zone()
+    zone = slots.local_zone()
     return {
         "id": appointment.id, "status": appointment.status, "mode": appointment.mode,
         "start": appointment.starts_at.astimezone(zone).isoformat(),
@@ -93,7 +84,7 @@ def _booking_request(data: dict[str, Any]) -> booking.BookingRequest:
 
 
 def _slot_taken(error: booking.SlotTaken) -> ApiError:
-    zone = _zone()
+    zone = slots.local_zone()
     message = _("This slot was just taken: here are the next ones.")
     fields = {"start": message}
     api_error = ApiError(409, "slot_taken", message, fields)
@@ -148,7 +139,7 @@ def appointments_list() -> Response:
 def _date_filter(query: sa.Select[Any], args: Any) -> sa.Select[Any]:
     from datetime import datetime, time, timedelta
 
-    zone = _zone()
+    zone = slots.local_zone()
     if args.get("date_from"):
         start = datetime.combine(parse_date(args["date_from"], "date_from"), time(0), zone)
         query = query.where(Appointment.starts_at >= start)

@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -33,6 +32,7 @@ from typing import Any, Literal
 
 from inclusion_app.lieux.hours import check_hours
 from inclusion_app.phones import InvalidPhone, parse_phone
+from inclusion_app.text import fold as fold_text
 
 logger = logging.getLogger(__name__)
 
@@ -230,16 +230,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 LIST_FIELDS: frozenset[str] = frozenset(VOCABULARIES) | {"courriels", "site_web"}
 
 
-@lru_cache(maxsize=8192)
-def fold(text: str) -> str:
-    """Lower-case, accents removed, every run of non-alphanumerics turned into one space.
-
-    `"Point d’accès numérique CAF"` → `"point d acces numerique caf"`. Used to match labels,
-    column names and addresses tolerantly.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", stripped.lower()).split())
+#: `text.fold`, memoised: an import folds the same labels and column names again and again.
+fold = lru_cache(maxsize=8192)(fold_text)
 
 
 _VOCABULARY_INDEX: dict[str, dict[str, str]] = {

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inclusion_app import vocabularies
 from inclusion_app.extensions import Model
 from inclusion_app.models.people import Resident, User
 from inclusion_app.models.territory import HelpPoint
@@ -38,11 +39,12 @@ class AppointmentStatus(enum.StrEnum):
 
 
 MODES = tuple(mode.value for mode in Mode)
+assert set(MODES) == set(vocabularies.MODES)  # noqa: S101 - the labels follow the codes
 STATUSES = tuple(status.value for status in AppointmentStatus)
 #: Statuses whose appointment keeps its time: a counsellor or a resident cannot be booked twice then.
 HOLDING_STATUSES = ("booked", "attended", "no_show")
 #: Booking needs (DESIGN.md section 4), narrowing the search to help points that support them.
-NEEDS = ("lsf", "interprete", "mobilite_reduite", "malvoyance", "autre")
+NEEDS = tuple(vocabularies.NEEDS)
 
 
 class AvailabilityRule(Model):

@@ -14,14 +14,15 @@ import sqlalchemy as sa
 from babel.localedata import exists as locale_exists
 from flask_babel import gettext as _
 
+from inclusion_app import vocabularies
 from inclusion_app.extensions import db
+from inclusion_app.inputs import MAX_ID
 from inclusion_app.models import Appointment, District, Resident, User
 from inclusion_app.models.types import utcnow
 from inclusion_app.phones import InvalidPhone, parse_phone, phone_search_variants
 from inclusion_app.text import fold
 
-REMINDER_CHANNELS = ("sms", "email", "none")
-MAX_ID = 2**31 - 1
+REMINDER_CHANNELS = tuple(vocabularies.REMINDER_CHANNELS)
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EDITABLE = ("first_name", "last_name", "phone", "email", "language", "reminder_channel", "sms_consent",

@@ -134,24 +134,21 @@ def rules_in_week(counsellor_id: int, monday: date) -> list[AvailabilityRule]:
     return list(db.session.scalars(query))
 
 
+def _overlapping(model: type[Absence] | type[Closure], owner: Any, start: datetime, end: datetime) -> list[Any]:
+    """Rows of `model` whose `owner` column matches and whose period overlaps [start, end), by start."""
+    query = (sa.select(model).where(owner, model.starts_at < end, model.ends_at > start)
+             .order_by(model.starts_at, model.id))
+    return list(db.session.scalars(query))
+
+
 def absences_between(counsellor_id: int, start: datetime, end: datetime) -> list[Absence]:
     """A counsellor's absences overlapping [start, end), by start."""
-    query = (
-        sa.select(Absence)
-        .where(Absence.counsellor_id == counsellor_id, Absence.starts_at < end, Absence.ends_at > start)
-        .order_by(Absence.starts_at, Absence.id)
-    )
-    return list(db.session.scalars(query))
+    return _overlapping(Absence, Absence.counsellor_id == counsellor_id, start, end)
 
 
 def closures_between(help_point_id: int, start: datetime, end: datetime) -> list[Closure]:
     """A help point's closures overlapping [start, end), by start."""
-    query = (
-        sa.select(Closure)
-        .where(Closure.help_point_id == help_point_id, Closure.starts_at < end, Closure.ends_at > start)
-        .order_by(Closure.starts_at, Closure.id)
-    )
-    return list(db.session.scalars(query))
+    return _overlapping(Closure, Closure.help_point_id == help_point_id, start, end)
 
 
 def public_holidays(first: date, last: date, language: str) -> dict[date, str]:

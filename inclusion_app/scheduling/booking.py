@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from werkzeug.exceptions import Forbidden
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, HelpPoint, Resident, User
 from inclusion_app.models.types import utcnow
-from inclusion_app.scheduling.slots import InvalidSearch, Slot, earliest_slot, find_slots, is_free, local_zone
+from inclusion_app.scheduling.slots import InvalidSearch, Slot, earliest_slot, find_slots, is_free, local_date
 from inclusion_app.vocabularies import NEEDS, PROCEDURES
 
 FINAL_STATUSES = ("attended", "no_show", "cancelled_by_resident", "cancelled_by_service")
@@ -139,7 +139,7 @@ def book(request: BookingRequest, booked_by: User | None, now: datetime | None =
         if slot is None:
             raise SlotTaken(next_slots(request, now))
         # What the search offered: any help point, the nearest the resident's district first.
-        first = earliest_slot(date_from=_local_date(now), days=_horizon_days(), now=now,
+        first = earliest_slot(date_from=local_date(now), days=_horizon_days(), now=now,
                               district_id=resident.district_id if request.mode == "on_site" else None,
                               **{**criteria, "help_point_id": None})
     except InvalidSearch as error:
@@ -226,16 +226,12 @@ def overlap_of(error: sa.exc.IntegrityError) -> str | None:
 
 def next_slots(request: BookingRequest, now: datetime) -> list[Slot]:
     """The next free slots for the same search, from the day asked for (or today)."""
-    start_day = max(_local_date(request.start), _local_date(now))
-    days = _horizon_days() - (start_day - _local_date(now)).days
+    start_day = max(local_date(request.start), local_date(now))
+    days = _horizon_days() - (start_day - local_date(now)).days
     if days < 1:
         return []
     return find_slots(mode=request.mode, date_from=start_day, days=days, help_point_id=request.help_point_id,
                       procedure=request.procedure, needs=tuple(request.needs), now=now, limit=NEXT_SLOTS_OFFERED)
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(local_zone()).date()
 
 
 def _horizon_days() -> int:

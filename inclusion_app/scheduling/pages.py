@@ -21,16 +21,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from inclusion_app.extensions import db
+from inclusion_app.inputs import MAX_ID
 from inclusion_app.lieux.display import phone_display
 from inclusion_app.models import HOLDING_STATUSES, Appointment, AvailabilityRule, District, HelpPoint, Resident
 from inclusion_app.models.types import utcnow
 from inclusion_app.residents.services import merge_residents, possible_duplicates, search_query
-from inclusion_app.scheduling.slots import Slot, earliest_slot, find_slots, local_zone
+from inclusion_app.scheduling.slots import Slot, earliest_slot, find_slots, local_date, local_zone
 
 #: Days of slots on one page of the slot list (keeps a page under 60 KB and a few hundred nodes).
 DAYS_PER_PAGE = 7
 #: Largest id of a row (the database's INTEGER) and largest start a slot button may send (year 9999).
-MAX_ID = 2**31 - 1
 MAX_TIMESTAMP = 253_402_300_799
 #: Residents listed for one search; more means "refine the search".
 SEARCH_LIMIT = 20
@@ -45,9 +45,7 @@ def now() -> datetime:
     return utcnow()
 
 
-def local_today(moment: datetime) -> date:
-    """The local date (`TIMEZONE`) of an aware instant."""
-    return moment.astimezone(local_zone()).date()
+local_today = local_date  # the name the pages and their tests use
 
 
 # ---------------------------------------------------------------- words of dates and times

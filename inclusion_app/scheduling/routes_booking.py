@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from inclusion_app.extensions import db, limiter
 from inclusion_app.i18n import LANGUAGE_COOKIE, current_locale
+from inclusion_app.inputs import MAX_ID
 from inclusion_app.lieux.display import phone_display
 from inclusion_app.lieux.queries import district_choices
 from inclusion_app.models import Appointment, Resident
@@ -192,7 +193,7 @@ def _moving(resident: Resident, need: pages.Need) -> Appointment | None:
     appointment_id = request.values.get("move", type=int)
     if appointment_id is None:
         return None
-    appointment = db.session.get(Appointment, appointment_id) if 0 < appointment_id <= pages.MAX_ID else None
+    appointment = db.session.get(Appointment, appointment_id) if 0 < appointment_id <= MAX_ID else None
     if (appointment is None or appointment.resident_id != resident.id or appointment.status != "booked"
             or appointment.mode != need.mode):
         abort(404)

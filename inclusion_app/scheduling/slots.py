@@ -122,6 +122,11 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE)
 
 
+def local_date(moment: datetime) -> date:
+    """The local date (`TIMEZONE`) of an aware instant."""
+    return moment.astimezone(local_zone()).date()
+
+
 def booking_window(now: datetime | None = None) -> tuple[datetime, datetime]:
     """(earliest start, end of the horizon) in UTC: a slot may start at or after the first and
     strictly before the second, i.e. now + `BOOKING_MIN_NOTICE_MINUTES` (default 60) and now +
