@@ -74,6 +74,9 @@ class Config:
     SMS_BACKEND = _env("SMS_BACKEND", "console")
     MAIL_BACKEND = _env("MAIL_BACKEND", "console")
 
+    # Help sessions: extra unmet-right codes a city adds to the defaults ("code:Label,code:Label").
+    UNMET_RIGHTS_EXTRA = _env("UNMET_RIGHTS_EXTRA")
+
     API_PAGE_SIZE_MAX = 200
     DEMO_PASSWORDS = False
 

@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers every table."""
 
+from inclusion_app.models.messaging import JobLease, OutboundMessage, ReminderCall
 from inclusion_app.models.people import (
     ROLES,
     AccountLockout,
@@ -21,6 +22,7 @@ from inclusion_app.models.scheduling import (
     Closure,
     WalkIn,
 )
+from inclusion_app.models.sessions import HelpSession, HelpSessionChange, UnmetRight
 from inclusion_app.models.territory import District, HelpPoint, HelpPointDuplicate, help_point_counsellors
 
 __all__ = [
@@ -44,5 +46,11 @@ __all__ = [
     "Structure",
     "User",
     "help_point_counsellors",
+    "HelpSession",
+    "HelpSessionChange",
+    "JobLease",
+    "OutboundMessage",
+    "ReminderCall",
+    "UnmetRight",
     "user_structures",
 ]

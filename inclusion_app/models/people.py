@@ -126,6 +126,8 @@ class Resident(Model):
     `phone` is E.164 (None when unknown) and `phone_is_mobile` says whether SMS can reach it;
     `reminder_channel` is `sms`, `email` or `none` (a printed slip); `search_name` is the folded
     "first last" name (lower case, no accents) used to find a resident whatever the accents typed.
+    `sms_problem` is set when SMS cannot reach the number (`opted_out` after STOP, `not_mobile`,
+    `invalid`, `unreachable`, from the provider's permanent errors) and shown at the next booking.
     A merged resident points to the one kept (`merged_into_id`) and is hidden from searches;
     `deleted_at` marks a resident removed on request (their appointments keep their history).
     """
@@ -148,6 +150,8 @@ class Resident(Model):
     reminder_channel: Mapped[str] = mapped_column(sa.String(10), default="none", server_default="none")
     sms_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sms_problem: Mapped[str | None] = mapped_column(sa.String(20))
+    sms_problem_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str] = mapped_column(sa.String(500), default="")
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id", ondelete="SET NULL"))
