@@ -74,6 +74,27 @@ class Config:
     SMS_BACKEND = _env("SMS_BACKEND", "console")
     MAIL_BACKEND = _env("MAIL_BACKEND", "console")
 
+    # The outbox (issue 5): reminders are queued at booking and sent by `flask scheduler`.
+    REMINDERS_ENABLED = True
+    # Local wall-clock times (TIMEZONE) during which nothing is sent: "HH:MM-HH:MM", may cross midnight.
+    QUIET_HOURS = _env("QUIET_HOURS", "20:00-08:30")
+    # Durations before the appointment at which a reminder is due, comma-separated ("48h", "48h,3h", "90m").
+    REMINDER_OFFSETS = _env("REMINDER_OFFSETS", "48h")
+    # Provider calls in flight at once during a pass of the outbox (threads).
+    OUTBOX_SEND_CONCURRENCY = _env_int("OUTBOX_SEND_CONCURRENCY", 8)
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_FROM = _env("TWILIO_FROM")
+    # Optional: a mock or proxy instead of https://api.twilio.com (e.g. http://127.0.0.1:8099).
+    TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL")
+    SMTP_HOST = _env("SMTP_HOST", "localhost")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USERNAME = _env("SMTP_USERNAME")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env("SMTP_STARTTLS", "false") == "true"
+    MAIL_FROM = _env("MAIL_FROM", "rendez-vous@localhost")
+
     # Help sessions: extra unmet-right codes a city adds to the defaults ("code:Label,code:Label").
     UNMET_RIGHTS_EXTRA = _env("UNMET_RIGHTS_EXTRA")
 

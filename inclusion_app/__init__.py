@@ -109,11 +109,18 @@ def configure_blueprints(app: Flask) -> None:
     from inclusion_app.auth import bp as auth_bp
     from inclusion_app.lieux import bp as lieux_bp
     from inclusion_app.main import bp as main_bp
+    from inclusion_app.messaging.routes import bp as messages_bp
+    from inclusion_app.messaging.webhooks import bp as webhooks_bp
+    from inclusion_app.reports import bp as reports_bp
     from inclusion_app.scheduling import bp as scheduling_bp
+    from inclusion_app.sessions import bp as sessions_bp
     from inclusion_app.territory import bp as territory_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, territory_bp, lieux_bp, scheduling_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, territory_bp, lieux_bp, scheduling_bp, sessions_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(reports_bp)
 
 
 def configure_security_and_errors(app: Flask) -> None:

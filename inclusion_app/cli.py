@@ -162,10 +162,38 @@ def generate_synthetic_command(scale: str, seed: int) -> None:
     click.echo(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
 
 
+@click.command("send-due-messages")
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=200, show_default=True)
+def send_due_messages_command(batch_size: int) -> None:
+    """One pass over the outbox: expire, reconcile rows left in sending, send what is due."""
+    from inclusion_app.messaging.sender import send_due_messages
+
+    report = send_due_messages(batch_size=batch_size)
+    click.echo(f"outbox pass: {report}")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Long-running: sends the outbox every minute and runs the periodic jobs (stop: SIGTERM)."""
+    from inclusion_app.messaging.scheduler import run_scheduler
+
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("rebuild-report-facts")
+def rebuild_report_facts_command() -> None:
+    """Recompute every precomputed count of the managers' reports (after a bulk load or a fix)."""
+    from inclusion_app.reports.facts import rebuild_all
+
+    bounds = rebuild_all()
+    db.session.commit()
+    click.echo("no data" if bounds is None else f"report counts rebuilt from {bounds[0]} to {bounds[1]}")
+
+
 def configure_cli(app: Flask) -> None:
     """Register the commands on the app."""
     commands = (create_user_command, create_token_command, unlock_login_command, import_districts_command,
-                import_lieux_command,
-                export_lieux_command, seed_demo_command, generate_synthetic_command)
+                import_lieux_command, export_lieux_command, seed_demo_command, generate_synthetic_command,
+                send_due_messages_command, scheduler_command, rebuild_report_facts_command)
     for command in commands:
         app.cli.add_command(command)

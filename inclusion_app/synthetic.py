@@ -3,8 +3,8 @@
 City scale (DESIGN.md section 7): 24 districts, 60 help points, 80 staff, 50,000 residents,
 300,000 appointments over three years. The data is made with a seeded random generator and bulk
 inserts (SQLAlchemy Core), so that a run takes minutes, not hours; it goes through the same
-database constraints as the app (no double booking). Later issues add help sessions, walk-ins,
-unmet rights and messages. Districts are the Grand Poitiers demo districts, with synthetic
+database constraints as the app (no double booking). Help sessions, their unmet rights, walk-ins
+and messages come from `synthetic_activity`. Districts are the Grand Poitiers demo districts, with synthetic
 populations of unequal size; everything else is invented. Residents get valid-looking numbers (07 81… for
 mobiles, 05 49… for landlines: `phonenumbers` refuses the ranges kept for fiction) and e-mail
 addresses in the reserved `.invalid` domain: never send anything to a synthetic resident.
@@ -27,6 +27,8 @@ from shapely.geometry import Point, shape
 from inclusion_app.auth.services import hash_password
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, AvailabilityRule, District, HelpPoint, Resident, User
+from inclusion_app.reports import facts
+from inclusion_app.synthetic_activity import Context, generate_activity
 from inclusion_app.territory.services import DEMO_DISTRICTS, import_districts, read_feature_collection
 from inclusion_app.text import fold
 from inclusion_app.vocabularies import PROCEDURES
@@ -43,14 +45,18 @@ class Scale:
     admins: int
     residents: int
     appointments: int
+    help_sessions: int
+    messages: int
+    walk_ins: int
     years: int = 3
 
 
 SCALES = {
     "city": Scale(help_points=60, counsellors=62, phone_agents=10, managers=5, admins=3, residents=50_000,
-                  appointments=300_000),
+                  appointments=300_000, help_sessions=500_000, messages=600_000, walk_ins=60_000),
     "national": Scale(help_points=600, counsellors=620, phone_agents=100, managers=50, admins=30,
-                      residents=500_000, appointments=3_000_000),
+                      residents=500_000, appointments=3_000_000, help_sessions=5_000_000, messages=6_000_000,
+                      walk_ins=600_000),
 }
 FIRST_NAMES = ("Camille", "Nadia", "Louis", "Fatou", "Hugo", "Inès", "Jean", "Aïcha", "Marie", "Karim", "Léa",
                "Mohamed", "Chloé", "Pierre", "Yasmine", "Paul", "Zoé", "Ali", "Manon", "Luc")
@@ -79,8 +85,15 @@ def generate(scale_name: str, seed: int = 86, progress: Progress | None = None) 
     rules = _rules(rng, counsellors, help_points)
     residents = _residents(scale, rng, districts, report)
     appointments = _appointments(scale, rng, rules, residents, report)
+    last_day = _today()
+    context = Context(rng, counsellors, last_day - timedelta(days=365 * scale.years), last_day)
+    activity = generate_activity(context, scale.help_sessions, scale.messages, scale.walk_ins, report)
+    report("report counts", 0, 1)
+    facts.rebuild_all()  # bulk inserts bypass the listener that marks days to recompute
+    db.session.commit()
+    report("report counts", 1, 1)
     return {"districts": len(districts), "help_points": len(help_points), "staff": _staff_total(scale),
-            "availability_rules": len(rules), "residents": len(residents), "appointments": appointments}
+            "availability_rules": len(rules), "residents": len(residents), "appointments": appointments, **activity}
 
 
 def _staff_total(scale: Scale) -> int:

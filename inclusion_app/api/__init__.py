@@ -13,4 +13,4 @@ def _api_rate_limit() -> str:
 
 limiter.limit(_api_rate_limit)(bp)
 
-from inclusion_app.api import residents, routes, scheduling  # noqa: E402,F401
+from inclusion_app.api import help_sessions, reports, residents, routes, scheduling  # noqa: E402,F401

@@ -11,6 +11,7 @@ from inclusion_app.models.people import (
     User,
     user_structures,
 )
+from inclusion_app.models.reports import ReportDirtyDay, ReportFact, ReportServed
 from inclusion_app.models.scheduling import (
     HOLDING_STATUSES,
     MODES,
@@ -51,6 +52,9 @@ __all__ = [
     "JobLease",
     "OutboundMessage",
     "ReminderCall",
+    "ReportDirtyDay",
+    "ReportFact",
+    "ReportServed",
     "UnmetRight",
     "user_structures",
 ]

@@ -270,6 +270,10 @@ def merge_residents(keep: Resident, other: Resident) -> Resident:
             setattr(keep, name, getattr(other, name))
             if name == "phone":
                 keep.phone_is_mobile = other.phone_is_mobile
+    from inclusion_app.reports.facts import days_of, mark_dirty  # the reports count by the resident's district
+
+    moved = db.session.scalars(sa.select(Appointment).where(Appointment.resident_id == other.id))
+    mark_dirty(day for appointment in moved for day in days_of(appointment))
     try:
         with db.session.begin_nested():
             db.session.execute(sa.update(Appointment).where(Appointment.resident_id == other.id)

@@ -131,3 +131,18 @@ def location(appointment: Appointment) -> str:
         return _("Phone")
     town = " ".join(part for part in (place.code_postal, place.commune) if part)
     return ", ".join(part for part in (place.nom, place.adresse, place.complement_adresse, town) if part)
+
+
+def appointments_ics(appointments: list[Appointment], at: datetime, language: str) -> bytes:
+    """The iCalendar text attached to a resident's email: one VEVENT per appointment, built as in
+    the counsellor's feed (same UID, so that a calendar updates the event; a cancelled one carries
+    STATUS:CANCELLED), labels in `language`. A change attaches the old (cancelled) and the new."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    with force_locale(language):
+        host = _host()
+        for appointment in appointments:
+            calendar.add_component(_event(appointment, host, at))
+    return calendar.to_ical()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as wall_time
 from typing import Any
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -118,11 +118,17 @@ class Display:
         return f"/appointments/{appointment_id}"
 
     @staticmethod
-    def help_session_url(walk_in_id: int) -> str | None:
-        """The page to log the help session of a served walk-in, once that page exists; else None."""
-        if "help_sessions.new" not in current_app.view_functions:
-            return None
-        return url_for("help_sessions.new", walk_in_id=walk_in_id)
+    def help_session_url(walk_in_id: int) -> str:
+        """The page to log the help session of a served walk-in."""
+        return url_for("sessions.new", walk_in_id=walk_in_id)
+
+
+def help_sessions_of(column: str, ids: list[int]) -> dict[int, int]:
+    """{appointment or walk-in id: id of its help session} for those already logged (`column` is
+    "appointment_id" or "walk_in_id"). One query."""
+    from inclusion_app.sessions.pages import sessions_by_link
+
+    return sessions_by_link(column, ids)
 
 
 def render_page(template: str, **context: Any) -> str:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from inclusion_app.extensions import db
+from inclusion_app.messaging import outbox
 from inclusion_app.models import Appointment, HelpPoint, Resident, User
 from inclusion_app.models.types import utcnow
 from inclusion_app.scheduling.slots import InvalidSearch, Slot, earliest_slot, find_slots, is_free, local_date
@@ -123,11 +124,13 @@ def _validate_details(request: BookingRequest, errors: dict[str, str]) -> None:
         errors["notes"] = _("500 characters at most.")
 
 
-def book(request: BookingRequest, booked_by: User | None, now: datetime | None = None) -> Appointment:
+def book(request: BookingRequest, booked_by: User | None, now: datetime | None = None, *,
+         notify: bool = True) -> Appointment:
     """Book a free slot for a resident; a free counsellor is assigned when none is asked for.
 
-    Records the earliest free slot the search offered now (`first_offered_at`). Raises
-    BookingError (bad input), SlotTaken (not or no longer free) or ResidentBusy.
+    Records the earliest free slot the search offered now (`first_offered_at`) and, with `notify`,
+    queues the confirmation and reminders in the outbox (same transaction). Raises BookingError
+    (bad input), SlotTaken (not or no longer free) or ResidentBusy.
     """
     now = now or utcnow()
     resident = validate(request, now)
@@ -147,6 +150,8 @@ def book(request: BookingRequest, booked_by: User | None, now: datetime | None =
     for counsellor_id in _candidates(slot, request.counsellor_id):
         appointment = _try_insert(request, slot, counsellor_id, booked_by, first, now)
         if appointment is not None:
+            if notify:
+                outbox.on_booked(appointment, now)
             return appointment
     raise SlotTaken(next_slots(request, now))
 
@@ -238,8 +243,12 @@ def _horizon_days() -> int:
     return int(current_app.config.get("BOOKING_HORIZON_DAYS", 60))
 
 
-def set_status(appointment: Appointment, status: str, by: User | None, now: datetime | None = None) -> Appointment:
+def set_status(appointment: Appointment, status: str, by: User | None, now: datetime | None = None, *,
+               notify: bool = True) -> Appointment:
     """Close a booked appointment: attended, no_show or cancelled (final, with who and when).
+
+    With `notify`, the outbox's pending messages of the appointment are cancelled and, for a
+    cancellation, the cancellation message is queued (same transaction).
 
     Rules: attended / no-show once it has started, and only by its own counsellor; a cancellation
     only before it starts. The change is a conditional UPDATE (`status = 'booked'`), so that of
@@ -256,6 +265,11 @@ def set_status(appointment: Appointment, status: str, by: User | None, now: date
     db.session.refresh(appointment)
     if getattr(result, "rowcount", 0) != 1:
         raise BookingError({"status": _("This appointment is already closed; its status is final.")})
+    from inclusion_app.reports.facts import days_of, mark_dirty  # the reports count statuses by day
+
+    mark_dirty(days_of(appointment))
+    if notify:
+        outbox.on_closed(appointment, now)
     return appointment
 
 
@@ -281,7 +295,8 @@ def move(appointment: Appointment, new_start: datetime, by: User | None, *, help
          counsellor_id: int | None = None, cancelled_by: str = "cancelled_by_service",
          now: datetime | None = None) -> Appointment:
     """Move a booked appointment: the old one is cancelled (history kept) and a new one booked,
-    linked by `rescheduled_from_id`. Raises BookingError, SlotTaken or ResidentBusy; on failure
+    linked by `rescheduled_from_id`; the outbox cancels the old one's pending messages and queues
+    the change and the new reminders. Raises BookingError, SlotTaken or ResidentBusy; on failure
     nothing changes."""
     now = now or utcnow()
     if appointment.status != "booked":
@@ -296,11 +311,12 @@ def move(appointment: Appointment, new_start: datetime, by: User | None, *, help
     )
     try:
         with db.session.begin_nested():
-            set_status(appointment, cancelled_by, by, now)
-            new = book(request, by, now)
+            set_status(appointment, cancelled_by, by, now, notify=False)
+            new = book(request, by, now, notify=False)
             new.rescheduled_from_id = appointment.id
             # A move is not a new request: the delay indicator keeps the original booking's figures.
             new.booked_at, new.first_offered_at = appointment.booked_at, appointment.first_offered_at
+            outbox.on_moved(appointment, new, now)
     except Exception:
         db.session.refresh(appointment)  # the savepoint rolled the cancellation back
         raise

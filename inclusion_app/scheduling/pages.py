@@ -115,7 +115,8 @@ def resident_flags(resident: Resident) -> list[str]:
     """What the person booking must know about a resident's contact data, as sentences.
 
     No phone: nobody can call them (no phone appointment) and no SMS; a landline: no SMS;
-    SMS chosen without consent: no SMS is sent; no reminder channel: the printed slip is the only
+    SMS chosen without consent: no SMS is sent; an SMS problem reported by the provider
+    (`sms_problem_flags`): no SMS is sent either; no reminder channel: the printed slip is the only
     reminder; no district: help points cannot be sorted by distance.
     """
     flags: list[str] = []
@@ -125,11 +126,29 @@ def resident_flags(resident: Resident) -> list[str]:
         flags.append(_("No mobile phone: no SMS can be sent."))
     if resident.reminder_channel == "sms" and not resident.sms_consent:
         flags.append(_("SMS reminders are chosen but the resident has not agreed to them: no SMS will be sent."))
-    if resident.reminder_channel == "none" or (resident.reminder_channel == "sms" and not resident.sms_consent):
+    flags += sms_problem_flags(resident)
+    if resident.reminder_channel == "none" or (
+        resident.reminder_channel == "sms" and (not resident.sms_consent or resident.sms_problem)
+    ):
         flags.append(_("No reminder will be sent: give or send the printed slip."))
     if resident.district_id is None:
         flags.append(_("No district: help points are not sorted by distance from home."))
     return flags
+
+
+def sms_problem_flags(resident: Resident) -> list[str]:
+    """The provider's verdict on the resident's number (`Resident.sms_problem`, set by a permanent
+    error or a STOP reply, issue 5) as a sentence; [] when there is none."""
+    problem = resident.sms_problem
+    if problem == "opted_out":
+        return [_("This number refused SMS (STOP reply): no SMS is sent until the resident sends START.")]
+    if problem == "not_mobile":
+        return [_("The SMS provider says this number is not a mobile: no SMS can be sent. Check the number.")]
+    if problem == "invalid":
+        return [_("The SMS provider says this number is invalid: check it with the resident.")]
+    if problem:
+        return [_("SMS to this number could not be delivered (unreachable): check the number with the resident.")]
+    return []
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from inclusion_app.models import Absence, Appointment, Closure, HelpPoint, User
 from inclusion_app.scheduling import agenda, bp
 from inclusion_app.scheduling import agenda_calendar as calendar_feeds
 from inclusion_app.scheduling import agenda_walk_ins as walk_ins_service
-from inclusion_app.scheduling.agenda_display import day_argument, page_argument, render_page
+from inclusion_app.scheduling.agenda_display import day_argument, help_sessions_of, page_argument, render_page
 from inclusion_app.scheduling.agenda_forms import (
     PERIOD_FIELDS,
     AbsenceForm,
@@ -72,9 +72,11 @@ def agenda_day() -> str:
     if owner is None:
         return _choose_counsellor("scheduling.agenda_day", day)
     start, end = agenda.day_bounds(day)
+    appointments = agenda.counsellor_appointments(owner.id, start, end)
+    attended = [appointment.id for appointment in appointments if appointment.status == "attended"]
     return render_page(
-        "day.html", counsellor=owner, day=day, today=agenda.local_date(agenda.now()),
-        appointments=agenda.counsellor_appointments(owner.id, start, end),
+        "day.html", counsellor=owner, day=day, today=agenda.local_date(agenda.now()), appointments=appointments,
+        help_sessions=help_sessions_of("appointment_id", attended) if owner.id == current_user.id else {},
         absences=agenda.absences_between(owner.id, start, end),
         holidays=agenda.public_holidays(day, day, current_locale()),
         can_act=owner.id == current_user.id, counsellors=_counsellors_for_agent(),

@@ -18,7 +18,7 @@ from inclusion_app.extensions import db
 from inclusion_app.models import HelpPoint, WalkIn
 from inclusion_app.scheduling import agenda, bp
 from inclusion_app.scheduling import agenda_walk_ins as walk_ins_service
-from inclusion_app.scheduling.agenda_display import Display, render_page
+from inclusion_app.scheduling.agenda_display import Display, help_sessions_of, render_page
 from inclusion_app.scheduling.agenda_forms import WalkInForm, procedure_choices
 from inclusion_app.security import roles_required
 
@@ -44,7 +44,9 @@ def _walk_in_page(help_point: HelpPoint | None, form: WalkInForm | None = None) 
         form.procedure.choices = procedure_choices()
         context.update(queue=queue, summary=walk_ins_service.summarise(queue, moment), form=form,
                        query=query, residents=residents,
-                       waited={walk_in.id: walk_ins_service.waited_minutes(walk_in, moment) for walk_in in queue})
+                       waited={walk_in.id: walk_ins_service.waited_minutes(walk_in, moment) for walk_in in queue},
+                       help_sessions=help_sessions_of("walk_in_id", [item.id for item in queue
+                                                                     if item.status == "served"]))
     return render_page("walk_ins.html", **context)
 
 

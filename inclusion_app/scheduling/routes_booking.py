@@ -34,6 +34,7 @@ from inclusion_app.lieux.queries import district_choices
 from inclusion_app.models import Appointment, Resident
 from inclusion_app.residents.services import ResidentError, create_resident, get_visible, update_resident
 from inclusion_app.scheduling import booking, bp, links, pages
+from inclusion_app.scheduling.agenda_display import help_sessions_of
 from inclusion_app.scheduling.booking_forms import NeedForm, ResidentForm, ResidentSearchForm, add_field_errors
 from inclusion_app.scheduling.documents import documents_to_bring
 from inclusion_app.scheduling.slots import InvalidSearch, Slot
@@ -301,7 +302,14 @@ def appointment_detail(appointment_id: int) -> tuple[str, int]:
                    can_record=current_user.role == "counsellor" and started,
                    link=links.resident_link(appointment) if appointment.status == "booked" and not started else None,
                    documents=documents_to_bring(appointment.procedure), cancel_phone=_cancel_phone(appointment),
-                   flags=pages.resident_flags(appointment.resident))
+                   flags=pages.resident_flags(appointment.resident), help_session_id=_help_session_of(appointment))
+
+
+def _help_session_of(appointment: Appointment) -> int | None:
+    """The help session logged for an attended appointment (counsellors only), or None."""
+    if appointment.status != "attended" or current_user.role != "counsellor":
+        return None
+    return help_sessions_of("appointment_id", [appointment.id]).get(appointment.id)
 
 
 @bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])

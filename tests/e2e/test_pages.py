@@ -25,22 +25,29 @@ WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
 LIEUX = {"/help-points": "Lieux de médiation numérique"}
 MANAGE = {"/manage/help-points": "Gestion des lieux"}
 BOOKING = {"/booking": "Réserver un rendez-vous"}
+REPORTS = {"/rapports/couverture": "Couverture par quartier"}
+FOLLOW_UP = "Droits non recourus à suivre"
 AGENDA = {"/agenda": re.compile(r"^(Mon agenda, |Agendas des conseillers)")}
 NAV_PAGES: dict[str, dict[str, str | re.Pattern[str]]] = {
     "counsellor": {"/dashboard": "Espace conseiller numérique", **BOOKING, **AGENDA,
-                   "/walk-ins": re.compile(r"^Accueil sans rendez-vous"), "/absences": "Mes absences", **LIEUX},
+                   "/walk-ins": re.compile(r"^Accueil sans rendez-vous"), "/accompagnements/": "Accompagnements",
+                   "/accompagnements/suivi": FOLLOW_UP, "/absences": "Mes absences", **LIEUX},
     "phone_agent": {"/dashboard": "Accueil téléphonique", **BOOKING, **AGENDA,
-                    "/rebooking": "Rendez-vous à replanifier", **LIEUX},
+                    "/rebooking": "Rendez-vous à replanifier", "/messages/to-call": "Usagers à appeler", **LIEUX},
     "manager": {"/dashboard": "Pilotage", "/absences": "Absences des conseillers",
                 "/closures": "Fermetures des lieux",
-                **LIEUX, **MANAGE, "/territory/districts": "Quartiers et communes"},
+                **LIEUX, **MANAGE, **REPORTS, "/territory/districts": "Quartiers et communes",
+                "/messages/": "Messages"},
     "admin": {
         "/dashboard": "Administration",
         "/absences": "Absences des conseillers",
         "/closures": "Fermetures des lieux",
         **LIEUX,
         **MANAGE,
+        **REPORTS,
         "/territory/districts": "Quartiers et communes",
+        "/messages/": "Messages",
+        "/messages/templates": "Modèles de messages",
         "/admin/users": "Comptes des agents",
     },
 }

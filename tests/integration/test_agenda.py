@@ -273,8 +273,7 @@ def test_the_help_point_day_shows_every_counsellors_appointments_and_the_queue(e
 
 @pytest.fixture
 def desk(app, login_as, clock) -> tuple[User, HelpPoint]:
-    """A logged-in counsellor listed at one help point, before any request registers a late view."""
-    app.add_url_rule("/help-sessions/new", "help_sessions.new", lambda: "later issue")
+    """A logged-in counsellor listed at one help point."""
     me = login_as("counsellor")
     place = factories.help_point(nom="France services des 3 Cités")
     place.counsellors.append(me)
@@ -303,7 +302,7 @@ def test_a_walk_in_arrives_is_called_then_served_and_leads_to_the_help_session(e
     post(english, f"/walk-ins/{walk_in.id}/status", {"status": "served"}, token_from="/walk-ins")
     assert walk_in.status == "served"
     assert walk_in.served_at is not None
-    assert f'href="/help-sessions/new?walk_in_id={walk_in.id}"' in page(english, "/walk-ins")
+    assert f'href="/accompagnements/nouveau?walk_in_id={walk_in.id}"' in page(english, "/walk-ins")
 
 
 def test_waiting_then_left_and_invalid_changes_are_refused_with_a_message(english, desk, clock):

@@ -118,9 +118,10 @@ def test_a_phone_agent_finds_registers_and_books_on_site_then_prints_the_slip(ap
     assert "Your appointment is on Monday, January 4, 2027 at 9:30" in page
     assert desk.place.nom in page
     assert desk.place.adresse in page
-    assert "You will not receive a reminder: please write down the date and time." in page  # no outbox yet
-    app.config["REMINDERS_ENABLED"] = True
-    assert "You will receive a reminder by SMS." in html_of(agent.get(f"/appointments/{appointment.id}"))
+    assert "You will receive a reminder by SMS." in page  # the outbox queued it (issue 5)
+    app.config["REMINDERS_ENABLED"] = False
+    assert "You will not receive a reminder: please write down the date and time." in html_of(
+        agent.get(f"/appointments/{appointment.id}"))
     assert "http://127.0.0.1:5000/rdv/" in page
 
     slip = html_of(agent.get(f"/appointments/{appointment.id}/slip", query_string={"lang": "en"}))

@@ -1,8 +1,8 @@
-"""messaging and help sessions
+"""outbox, help sessions, report counts
 
-Revision ID: a53c3755120e
+Revision ID: 37698c771491
 Revises: bf2c4275e53b
-Create Date: 2026-11-29 18:00:42.195199
+Create Date: 2026-11-29 18:28:45.135609
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a53c3755120e'
+revision = '37698c771491'
 down_revision = 'bf2c4275e53b'
 branch_labels = None
 depends_on = None
@@ -25,6 +25,33 @@ def upgrade():
     sa.Column('last_run_on', sa.Date(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_job_leases'))
+    )
+    op.create_table('report_dirty_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_report_dirty_days'))
+    )
+    op.create_table('report_facts',
+    sa.Column('scope', sa.String(length=10), nullable=False),
+    sa.Column('metric', sa.String(length=30), nullable=False),
+    sa.Column('grain', sa.String(length=5), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('district_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('help_point_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('code', sa.String(length=80), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'metric', 'grain', 'day', 'district_id', 'help_point_id', 'code', name=op.f('pk_report_facts')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('report_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_report_facts_grain_day', ['grain', 'day'], unique=False)
+
+    op.create_table('report_served',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('district_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('help_point_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.PrimaryKeyConstraint('day', 'resident_id', 'district_id', 'help_point_id', name=op.f('pk_report_served')),
+    sqlite_with_rowid=False
     )
     op.create_table('help_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,5 +249,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_help_sessions_appointment_id'))
 
     op.drop_table('help_sessions')
+    op.drop_table('report_served')
+    with op.batch_alter_table('report_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_facts_grain_day')
+
+    op.drop_table('report_facts')
+    op.drop_table('report_dirty_days')
     op.drop_table('job_leases')
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Messages to residents: the outbox, its texts, its backends and the staff pages around it."""

@@ -1,0 +1,207 @@
+"""Coverage by district: where help is offered, how much of it is used, how long people wait.
+
+Definitions (DESIGN.md section 4): an appointment belongs to the district where its resident
+lives, else to its help point's district; a help session to its `district_id` (set from the person,
+else the help point); a walk-in and a help point to the help point's district. Appointments count
+by their start in the period: `appointments_booked` are those not cancelled (booked, attended, no
+show), `no_show_rate` = no shows / (attended + no shows), `phone_share` = phone / booked.
+`residents_served` counts distinct residents with an attended appointment or a session linked to
+them (anonymous sessions count as sessions only). `median_days_to_first_slot` is the median, over
+appointments booked (`booked_at`) in the period, of the whole days from booking to the earliest
+free slot the search offered then. `weekly_open_hours` comes from the help points'
+`opening_hours` (a typical week); `counsellor_hours` from the on-site availability rules over the
+period, public holidays excluded (phone hours are city-wide and reported in `totals`). With a help
+point filter, the report is that help point's, in its district's row. Counts come from the
+precomputed facts (`reports.facts`); small counts are suppressed by `reports.suppression`; help
+points and hours never are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from inclusion_app.extensions import db
+from inclusion_app.lieux.hours import InvalidHours, weekly_open_minutes
+from inclusion_app.models import AvailabilityRule, District, HelpPoint
+from inclusion_app.reports import facts
+from inclusion_app.reports.suppression import Count, histogram_median, protect, rate, series
+from inclusion_app.scheduling.slots import _holidays
+
+COUNTS = ("appointments_booked", "appointments_attended", "sessions", "residents_served", "walk_ins")
+NOT_CANCELLED = ("booked", "attended", "no_show")
+
+
+@dataclass
+class CoverageReport:
+    """`districts`: one dict per district in the shape of DESIGN.md section 4 (plus `phone_share`,
+    `sessions_per_1000`, `residents_served_per_1000`), counts as int or Hidden; `totals`: the same
+    figures for the whole selection, plus `phone_counsellor_hours`."""
+
+    districts: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Unassigned:
+    """The row of what lies in no district: residents without one, phone appointments, places outside."""
+
+    id: None = None
+    name: None = None
+    population: None = None
+
+
+UNASSIGNED = _Unassigned()
+
+
+def coverage(f: Any) -> CoverageReport:
+    """The coverage report for a ReportFilter `f` (period, district or help point)."""
+    facts.refresh()
+    districts = _districts(f)
+    keys = [d.id for d in districts]
+    raw, delays = _raw_counts(f, keys)
+    shown = {name: series(raw[name], keys) for name in COUNTS}
+    hours = _help_point_hours(f)
+    rules = _counsellor_hours(f)
+    rows = [_district_row(d, raw, shown, hours, rules, delays) for d in districts]
+    return CoverageReport(rows, _totals(raw, shown, hours, rules, delays, keys))
+
+
+def _districts(f: Any) -> list[Any]:
+    if f.help_point_id:
+        point = db.session.get(HelpPoint, f.help_point_id)
+        district = db.session.get(District, point.district_id) if point and point.district_id else None
+        return [district or UNASSIGNED]
+    query = sa.select(District).order_by(District.name)
+    if f.district_id:
+        return list(db.session.scalars(query.where(District.id == f.district_id)))
+    return [*db.session.scalars(query), UNASSIGNED]
+
+
+def _raw_counts(f: Any, keys: list[Any]) -> tuple[dict[str, dict[Any, int]], dict[Any, dict[int, int]]]:
+    """True counts by district key, and the histograms of days to the first free slot."""
+    single = keys[0] if f.help_point_id else None
+    raw: dict[str, dict[Any, int]] = {name: defaultdict(int) for name in (*COUNTS, "no_show", "phone")}
+    delays: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sums = facts.read(f, ("appointments", "first_slot_days", "sessions", "walk_ins"), by_district=True)
+    for (district_id, metric, code), value in sums.items():
+        key = single if f.help_point_id else (district_id or None)
+        if metric == "appointments":
+            status, _sep, mode = code.partition(":")
+            _add_appointments(raw, key, status, mode, value)
+        elif metric == "first_slot_days":
+            delays[key][int(code)] += value
+        else:
+            raw[metric][key] += value
+    for district_id, count in facts.served(f, by_district=True).items():
+        raw["residents_served"][single if f.help_point_id else (district_id or None)] += count
+    return raw, delays
+
+
+def _add_appointments(raw: dict[str, dict[Any, int]], key: Any, status: str, mode: str, value: int) -> None:
+    if status in NOT_CANCELLED:
+        raw["appointments_booked"][key] += value
+        raw["phone"][key] += value if mode == "phone" else 0
+    raw["appointments_attended"][key] += value if status == "attended" else 0
+    raw["no_show"][key] += value if status == "no_show" else 0
+
+
+def _district_row(d: Any, raw: dict[str, dict[Any, int]], shown: dict[str, Any], hours: dict[Any, Any],
+                  rules: dict[Any, float], delays: dict[Any, dict[int, int]]) -> dict[str, Any]:
+    counts: dict[str, Count] = {name: shown[name][0][d.id] for name in COUNTS}
+    row: dict[str, Any] = {"district_id": d.id, "name": d.name, "population": d.population,
+                           "help_points": hours[d.id][0], "weekly_open_hours": round(hours[d.id][1], 1),
+                           "counsellor_hours": round(rules.get(d.id, 0.0), 1), **counts}
+    row.update(_rates(raw, counts, d.id, d.population))
+    row["median_days_to_first_slot"] = histogram_median(delays.get(d.id, {}))
+    return row
+
+
+def _rates(raw: dict[str, dict[Any, int]], counts: dict[str, Count], key: Any,
+           population: int | None) -> dict[str, Any]:
+    no_show = raw["no_show"].get(key, 0)
+    phone = raw["phone"].get(key, 0)
+    seen = raw["appointments_attended"].get(key, 0) + no_show
+    values = {"no_show_rate": rate(protect(no_show), protect(seen)),
+              "phone_share": rate(protect(phone), counts["appointments_booked"])}
+    for name in ("sessions", "residents_served"):
+        count = counts[name]
+        values[f"{name}_per_1000"] = (round(count * 1000 / population, 1)
+                                      if population and isinstance(count, int) else None)
+    return values
+
+
+def _totals(raw: dict[str, dict[Any, int]], shown: dict[str, Any], hours: dict[Any, Any], rules: dict[Any, float],
+            delays: dict[Any, dict[int, int]], keys: list[Any]) -> dict[str, Any]:
+    totals: dict[str, Any] = {name: shown[name][1] for name in COUNTS}
+    summed = {name: {"all": sum(raw[name].get(k, 0) for k in keys)} for name in raw}
+    totals.update(_rates(summed, totals, "all", None))
+    del totals["sessions_per_1000"], totals["residents_served_per_1000"]
+    totals["help_points"] = sum(hours[k][0] for k in keys)
+    totals["weekly_open_hours"] = round(sum(hours[k][1] for k in keys), 1)
+    totals["counsellor_hours"] = round(sum(rules.get(k, 0.0) for k in keys), 1)
+    totals["phone_counsellor_hours"] = round(rules.get("phone", 0.0), 1)
+    merged: dict[int, int] = defaultdict(int)
+    for key in keys:
+        for days, count in delays.get(key, {}).items():
+            merged[days] += count
+    totals["median_days_to_first_slot"] = histogram_median(merged)
+    return totals
+
+
+def _help_point_hours(f: Any) -> dict[Any, Any]:
+    """district id → [active help points, weekly open hours] (invalid hours count as 0 hours)."""
+    query = sa.select(HelpPoint.district_id, HelpPoint.horaires).where(HelpPoint.is_active.is_(True))
+    if f.help_point_id:
+        query = query.where(HelpPoint.id == f.help_point_id)
+    hours: dict[Any, Any] = defaultdict(lambda: [0, 0.0])
+    for district_id, text in db.session.execute(query):
+        hours[district_id][0] += 1
+        hours[district_id][1] += _weekly_hours(text)
+    return hours
+
+
+def _weekly_hours(text: str | None) -> float:
+    if not text:
+        return 0.0
+    try:
+        return weekly_open_minutes(text) / 60
+    except InvalidHours:
+        return 0.0
+
+
+def _counsellor_hours(f: Any) -> dict[Any, float]:
+    """district id (or "phone") → hours of availability rules in the period, holidays excluded."""
+    query = (sa.select(AvailabilityRule, HelpPoint.district_id)
+             .outerjoin(HelpPoint, HelpPoint.id == AvailabilityRule.help_point_id)
+             .where(AvailabilityRule.valid_from <= f.date_to,
+                    sa.or_(AvailabilityRule.valid_until.is_(None), AvailabilityRule.valid_until >= f.date_from)))
+    if f.help_point_id:
+        query = query.where(AvailabilityRule.help_point_id == f.help_point_id)
+    hours: dict[Any, float] = defaultdict(float)
+    for rule, district_id in db.session.execute(query):
+        key = "phone" if rule.mode == "phone" else district_id
+        hours[key] += _rule_days(rule, f.date_from, f.date_to) * _rule_hours(rule)
+    return hours
+
+
+def _rule_hours(rule: AvailabilityRule) -> float:
+    start = rule.start_time.hour * 60 + rule.start_time.minute
+    end = rule.end_time.hour * 60 + rule.end_time.minute
+    return (end - start) / 60
+
+
+def _rule_days(rule: AvailabilityRule, first: date, last: date) -> int:
+    """Days of the rule's weekday within both the period and its validity, public holidays excluded."""
+    first = max(first, rule.valid_from)
+    last = min(last, rule.valid_until or last)
+    day = first + timedelta(days=(rule.weekday - first.weekday()) % 7)
+    count = 0
+    while day <= last:
+        count += day not in _holidays(day.year, None)
+        day += timedelta(days=7)
+    return count

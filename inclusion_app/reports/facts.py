@@ -1,0 +1,264 @@
+"""Keep the reports' precomputed counts up to date, and read them for a period.
+
+Writes: any change of an appointment, help session, unmet right or walk-in marks its local days
+dirty in the same transaction (an ORM `after_flush` listener, plus `mark_dirty` where a service
+changes rows with a Core UPDATE); `refresh()` recomputes the dirty days and their months before a
+report is read. `rebuild_all()` recomputes everything (after bulk loads such as
+`generate-synthetic`, and nightly as a safety net). Reads: whole months of the period come from
+the month rows, the days at its edges from the day rows, so one year reads a few thousand rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from inclusion_app.extensions import db
+from inclusion_app.models import (
+    Appointment,
+    HelpSession,
+    ReportDirtyDay,
+    ReportFact,
+    ReportServed,
+    UnmetRight,
+    WalkIn,
+)
+from inclusion_app.reports.facts_sql import all_sources, is_sqlite, served_source
+from inclusion_app.scheduling.slots import local_zone
+
+logger = logging.getLogger(__name__)
+SCOPES = {"district": (True, False), "help_point": (False, True), "all": (False, False)}
+CHUNK_DAYS = 31
+
+
+def _local(moment: datetime | None) -> date | None:
+    return moment.astimezone(local_zone()).date() if moment is not None else None
+
+
+def mark_dirty(days: Iterable[date | None]) -> None:
+    """Record local days whose counts must be recomputed (same transaction as the change)."""
+    rows = [{"day": day} for day in {d for d in days if d is not None}]
+    if not rows:
+        return
+    insert = (sqlite_insert if is_sqlite() else pg_insert)(ReportDirtyDay)
+    db.session.execute(insert.on_conflict_do_nothing(), rows)
+
+
+def days_of(row: Any) -> list[date | None]:
+    """The local days whose counts `row` (an appointment, session, right or walk-in) is part of."""
+    if isinstance(row, Appointment):
+        return [_local(row.starts_at), _local(row.booked_at)]
+    if isinstance(row, HelpSession):
+        return [row.date]
+    if isinstance(row, UnmetRight):
+        return [row.detected_on]
+    if isinstance(row, WalkIn):
+        return [_local(row.arrived_at)]
+    return []
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    days: set[date | None] = set()
+    for row in [*session.new, *session.dirty, *session.deleted]:
+        days.update(days_of(row))
+        for name in ("date", "starts_at", "detected_on"):  # a day moved: the old day changes too
+            history = sa.inspect(row).attrs[name].history if hasattr(row, name) else None
+            for old in history.deleted if history else ():
+                days.add(old if isinstance(old, date) and not isinstance(old, datetime) else _local(old))
+    rows = [{"day": day} for day in days if day is not None]
+    if rows:
+        insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(ReportDirtyDay)
+        session.connection().execute(insert.on_conflict_do_nothing(), rows)
+
+
+def listen() -> None:
+    """Install the listener that marks days dirty (once per process)."""
+    if not sa.event.contains(Session, "after_flush", _after_flush):
+        sa.event.listen(Session, "after_flush", _after_flush)
+
+
+def refresh() -> int:
+    """Recompute the dirty days and their months; flush only. Returns the number of days."""
+    days = sorted(db.session.scalars(sa.delete(ReportDirtyDay).returning(ReportDirtyDay.day)).all())
+    for first, last in _ranges(days):
+        _rebuild_days(first, last)
+    _rebuild_months({day.replace(day=1) for day in days})
+    return len(days)
+
+
+def refresh_and_commit() -> None:
+    """Refresh the dirty days and commit at once (the commit is the point, as for a lease): a report
+    page or API call runs it first. If another request refreshed the same days meanwhile, its rows
+    win and this one rolls back."""
+    try:
+        refresh()
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        logger.info("report facts refreshed by another request meanwhile")
+
+
+def rebuild_all() -> tuple[date, date] | None:
+    """Recompute every count from the first to the last day that has data; flush only."""
+    bounds = _data_bounds()
+    if bounds is None:
+        return None
+    db.session.execute(sa.delete(ReportFact))
+    db.session.execute(sa.delete(ReportServed))
+    db.session.execute(sa.delete(ReportDirtyDay))
+    first, last = bounds
+    while first <= last:
+        chunk_end = min(last, first + timedelta(days=CHUNK_DAYS - 1))
+        _rebuild_days(first, chunk_end)
+        first = chunk_end + timedelta(days=1)
+    _rebuild_months(_months(bounds[0], bounds[1]))
+    return bounds
+
+
+RECENT_DAYS = 62
+
+
+def rebuild_recent(today: date | None = None) -> None:
+    """The nightly safety net: recompute the last RECENT_DAYS days and their months, a chunk at a
+    time with a commit after each (a short write lock on SQLite), whatever was marked dirty. It
+    catches changes made outside the ORM listener (bulk loads, database fixes)."""
+    last = today or datetime.now(local_zone()).date()
+    first = last - timedelta(days=RECENT_DAYS)
+    while first <= last:
+        chunk_end = min(last, first + timedelta(days=6))
+        _rebuild_days(first, chunk_end)
+        db.session.commit()
+        first = chunk_end + timedelta(days=1)
+    _rebuild_months(_months(last - timedelta(days=RECENT_DAYS), last))
+    db.session.commit()
+
+
+def _data_bounds() -> tuple[date, date] | None:
+    low_date, high_date = db.session.execute(sa.select(sa.func.min(HelpSession.date),
+                                                       sa.func.max(HelpSession.date))).one()
+    candidates: list[tuple[date | None, date | None]] = [(low_date, high_date)]
+    for column in (Appointment.starts_at, Appointment.booked_at, WalkIn.arrived_at):
+        low, high = db.session.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        candidates.append((_local(low), _local(high)))
+    lows = [low for low, _high in candidates if low is not None]
+    highs = [high for _low, high in candidates if high is not None]
+    return (min(lows), max(highs)) if lows else None
+
+
+def _ranges(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Consecutive days grouped into (first, last) ranges."""
+    ranges: list[tuple[date, date]] = []
+    for day in days:
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _rebuild_days(first: date, last: date) -> None:
+    """Replace the day rows and the served residents of the range."""
+    in_range = ReportFact.day.between(first, last)
+    db.session.execute(sa.delete(ReportFact).where(ReportFact.grain == "day", in_range))
+    db.session.execute(sa.delete(ReportServed).where(ReportServed.day.between(first, last)))
+    source = sa.union_all(*all_sources(first, last)).subquery()
+    for scope, (by_district, by_help_point) in SCOPES.items():
+        district = source.c.district_id if by_district else sa.literal(0)
+        help_point = source.c.help_point_id if by_help_point else sa.literal(0)
+        query = (sa.select(sa.literal("day"), source.c.day, sa.literal(scope), district, help_point, source.c.metric,
+                           source.c.code, sa.func.sum(source.c.value))
+                 .group_by(source.c.day, district, help_point, source.c.metric, source.c.code))
+        db.session.execute(sa.insert(ReportFact).from_select(
+            ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], query))
+    served = served_source(first, last).subquery()
+    db.session.execute(sa.insert(ReportServed).from_select(
+        ["day", "resident_id", "district_id", "help_point_id"], sa.select(*served.c)))
+
+
+def _rebuild_months(months: Iterable[date]) -> None:
+    """Replace the month rows of each month (first days) by the sums of its day rows."""
+    for month in sorted(months):
+        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        db.session.execute(sa.delete(ReportFact).where(ReportFact.grain == "month", ReportFact.day == month))
+        query = (sa.select(sa.literal("month"), sa.literal(month, sa.Date), ReportFact.scope, ReportFact.district_id,
+                           ReportFact.help_point_id, ReportFact.metric, ReportFact.code, sa.func.sum(ReportFact.value))
+                 .where(ReportFact.grain == "day", ReportFact.day.between(month, last))
+                 .group_by(ReportFact.scope, ReportFact.district_id, ReportFact.help_point_id, ReportFact.metric,
+                           ReportFact.code))
+        db.session.execute(sa.insert(ReportFact).from_select(
+            ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], query))
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def period_condition(first: date, last: date) -> Any:
+    """SQL condition on ReportFact selecting a period: month rows of its whole months, day rows
+    of the days before the first whole month and after the last one."""
+    whole = [m for m in _months(first, last)
+             if m >= first and m.replace(day=calendar.monthrange(m.year, m.month)[1]) <= last]
+    if not whole:
+        return sa.and_(ReportFact.grain == "day", ReportFact.day.between(first, last))
+    month_end = whole[-1].replace(day=calendar.monthrange(whole[-1].year, whole[-1].month)[1])
+    return sa.or_(sa.and_(ReportFact.grain == "month", ReportFact.day.between(whole[0], whole[-1])),
+                  sa.and_(ReportFact.grain == "day", ReportFact.day >= first, ReportFact.day < whole[0]),
+                  sa.and_(ReportFact.grain == "day", ReportFact.day > month_end, ReportFact.day <= last))
+
+
+def scope_of(f: Any, by_district: bool = False) -> tuple[str, Any]:
+    """(scope, extra condition) for a ReportFilter: its help point, its district, every district
+    one by one (`by_district`), or the whole territory."""
+    if f.help_point_id:
+        return "help_point", ReportFact.help_point_id == f.help_point_id
+    if f.district_id:
+        return "district", ReportFact.district_id == f.district_id
+    return ("district", sa.true()) if by_district else ("all", sa.true())
+
+
+def read(f: Any, metrics: Sequence[str], by_district: bool = False) -> dict[tuple[int, str, str], int]:
+    """Sums for the period of `f`: {(district id or 0, metric, code): value} (district 0 for the
+    scopes that are not by district)."""
+    scope, condition = scope_of(f, by_district)
+    query = (sa.select(ReportFact.district_id, ReportFact.metric, ReportFact.code, sa.func.sum(ReportFact.value))
+             .where(ReportFact.scope == scope, condition, ReportFact.metric.in_(metrics),
+                    period_condition(f.date_from, f.date_to))
+             .group_by(ReportFact.district_id, ReportFact.metric, ReportFact.code))
+    return {(district, metric, code): int(value) for district, metric, code, value in db.session.execute(query)}
+
+
+def read_months(f: Any, metric: str) -> dict[str, int]:
+    """{"YYYY-MM": value} of one metric (code '') over the period of `f`."""
+    scope, condition = scope_of(f)
+    query = (sa.select(ReportFact.day, sa.func.sum(ReportFact.value))
+             .where(ReportFact.scope == scope, condition, ReportFact.metric == metric,
+                    period_condition(f.date_from, f.date_to)).group_by(ReportFact.day))
+    months: dict[str, int] = defaultdict(int)
+    for day, value in db.session.execute(query):
+        months[f"{day:%Y-%m}"] += int(value)
+    return months
+
+
+def served(f: Any, by_district: bool = False) -> dict[int, int]:
+    """{district id (0 when not by district): distinct residents served} in the period of `f`."""
+    key = ReportServed.district_id if by_district and not f.help_point_id else sa.literal(0)
+    query = sa.select(key, sa.func.count(sa.distinct(ReportServed.resident_id))).where(
+        ReportServed.day.between(f.date_from, f.date_to))
+    if f.help_point_id:
+        query = query.where(ReportServed.help_point_id == f.help_point_id)
+    elif f.district_id:
+        query = query.where(ReportServed.district_id == f.district_id)
+    return {district: count for district, count in db.session.execute(query.group_by(key))}

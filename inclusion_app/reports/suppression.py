@@ -1,0 +1,160 @@
+"""Small counts in published reports (statistical disclosure control, DESIGN.md section 4).
+
+A count of people, sessions, appointments or rights from 1 to 10 is suppressed (primary
+suppression); zero is published. A table that also publishes its row and column totals would let a
+reader subtract the other cells from a total and find a suppressed one, so secondary suppression
+hides, in every row or column left with exactly one hidden cell, the smallest other cell (a positive
+one first, a zero only when no positive one is left), or the line's total when the line has no other
+cell. Counts of help points and hours are public facts and never go through here. A rate needs a
+denominator of at least 11 and a published numerator (else the rate would give the numerator back).
+Source of the threshold: the rule "moins de 11" of the French statistical secret practice (CNIS,
+comité du secret statistique) that DESIGN.md section 4 adopts.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+THRESHOLD = 11
+
+
+class Hidden(enum.Enum):
+    """Why a published cell is hidden: `SMALL` (1 to 10) or `SECONDARY` (would reveal a small one)."""
+
+    SMALL = "small"
+    SECONDARY = "secondary"
+
+
+Count = int | Hidden
+
+
+def is_small(count: int) -> bool:
+    """True for a count from 1 to THRESHOLD - 1 (zero is published)."""
+    return 0 < count < THRESHOLD
+
+
+def protect(count: int) -> Count:
+    """The count as published alone (no total beside it): itself, or Hidden.SMALL."""
+    return Hidden.SMALL if is_small(count) else count
+
+
+def rate(numerator: Count, denominator: Count, digits: int = 3) -> float | None:
+    """numerator / denominator rounded, or None when the denominator is hidden or under 11, or
+    the numerator is hidden (publishing the rate would give it back)."""
+    if isinstance(numerator, Hidden) or isinstance(denominator, Hidden) or denominator < THRESHOLD:
+        return None
+    return round(numerator / denominator, digits)
+
+
+def protected_median(values: list[float], digits: int = 1) -> float | None:
+    """The median of at least 11 values (days, minutes…), else None: a median of a few people is
+    nearly one person's value."""
+    if len(values) < THRESHOLD:
+        return None
+    return round(float(median(values)), digits)
+
+
+def histogram_median(histogram: Mapping[int, int], digits: int = 1) -> float | None:
+    """The median of values given as {value: how many} (whole days…), when there are at least 11
+    of them, else None (as `protected_median`)."""
+    total = sum(histogram.values())
+    if total < THRESHOLD:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(rank: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if seen > rank:
+                return value
+        return ordered[-1][0]
+
+    middle = (nth((total - 1) // 2) + nth(total // 2)) / 2
+    return round(float(middle), digits)
+
+
+@dataclass
+class Grid:
+    """A table of counts with its row totals, column totals and grand total, all published.
+
+    `cells[(row, column)]` are the counts (missing cells count as 0). After `suppress()`, `shown`
+    gives each cell and total as published: an int, or a `Hidden` reason.
+    """
+
+    rows: list[Hashable]
+    columns: list[Hashable]
+    cells: dict[tuple[Hashable, Hashable], int]
+    hidden: dict[Any, Hidden] = field(default_factory=dict)
+
+    def value(self, key: Any) -> int:
+        """The true count of a cell `(row, column)`, a row total `("row", r)`, a column total
+        `("column", c)` or the grand total `"total"`."""
+        if key == "total":
+            return sum(self.cells.values())
+        if isinstance(key, tuple) and key[0] == "row" and key not in self.cells:
+            return sum(self.cells.get((key[1], c), 0) for c in self.columns)
+        if isinstance(key, tuple) and key[0] == "column" and key not in self.cells:
+            return sum(self.cells.get((r, key[1]), 0) for r in self.rows)
+        return self.cells.get(key, 0)
+
+    def shown(self, key: Any) -> Count:
+        """What is published for `key` (see `value`)."""
+        return self.hidden.get(key, self.value(key))
+
+    def lines(self) -> list[tuple[Any, list[Any]]]:
+        """Every additive line: (its total's key, the keys that add up to it)."""
+        lines: list[tuple[Any, list[Any]]] = [(("row", r), [(r, c) for c in self.columns]) for r in self.rows]
+        lines += [(("column", c), [(r, c) for r in self.rows]) for c in self.columns]
+        lines.append(("total", [("row", r) for r in self.rows]))
+        lines.append(("total", [("column", c) for c in self.columns]))
+        return lines
+
+    def suppress(self) -> Grid:
+        """Apply primary then secondary suppression until no line reveals a hidden cell; returns self."""
+        keys = [*self.cells, *(("row", r) for r in self.rows), *(("column", c) for c in self.columns), "total"]
+        self.hidden = {key: Hidden.SMALL for key in keys if is_small(self.value(key))}
+        while any(self._protect_line(total, parts) for total, parts in self.lines()):
+            pass
+        return self
+
+    def _protect_line(self, total: Any, parts: list[Any]) -> bool:
+        """Hide one more cell of a line whose published total would reveal its only hidden part."""
+        hidden = [key for key in parts if key in self.hidden]
+        if len(hidden) != 1 or total in self.hidden:
+            return False
+        others = [key for key in parts if key not in self.hidden]
+        positive = [key for key in others if self.value(key) > 0]
+        pool = positive or others
+        victim = min(pool, key=self.value) if pool else total
+        self.hidden[victim] = Hidden.SECONDARY
+        return True
+
+
+def grid_from(rows: Iterable[tuple[Hashable, Hashable, int]], row_keys: Sequence[Hashable],
+              column_keys: Sequence[Hashable]) -> Grid:
+    """A suppressed Grid from (row, column, count) triples, with every row and column listed even
+    when empty (an empty line shows zeros, which are facts)."""
+    cells = {(r, c): int(n) for r, c, n in rows}
+    return Grid(list(row_keys), list(column_keys), cells).suppress()
+
+
+def series(counts: Mapping[Any, int], keys: Sequence[Hashable]) -> tuple[dict[Hashable, Count], Count]:
+    """A one-line table (counts by code) with its published total: (shown counts, shown total)."""
+    grid = grid_from(((0, key, counts.get(key, 0)) for key in keys), [0], keys)
+    return {key: grid.shown((0, key)) for key in keys}, grid.shown("total")
+
+
+def to_json(value: Any) -> Any:
+    """Hidden → None (JSON null), recursively through dicts and lists; other values unchanged."""
+    if isinstance(value, Hidden):
+        return None
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    return value
