@@ -89,12 +89,17 @@ def pages(app: Any) -> dict[str, list[str]]:
         "counsellor": ["/health", "/dashboard", "/agenda", "/agenda/week", "/walk-ins", "/absences",
                        f"/help-points/{help_point_id}/day", "/help-points", f"/help-points/{help_point_id}",
                        "/help-points/map", "/booking?q=martin", "/api/v1/appointments?per_page=200",
-                       "/api/v1/residents?q=martin&per_page=200", "/api/v1/slots?mode=on_site&days=30"],
-        "phone_agent": ["/rebooking", "/api/v1/residents?q=0781000123"],
+                       "/api/v1/residents?q=martin&per_page=200", "/api/v1/slots?mode=on_site&days=30",
+                       "/accompagnements/", "/accompagnements/suivi", "/accompagnements/statistiques",
+                       "/accompagnements/nouveau", "/api/v1/help-sessions?per_page=200", "/api/v1/vocabularies"],
+        "phone_agent": ["/rebooking", "/api/v1/residents?q=0781000123", "/messages/to-call"],
         # Reports: the default period is the twelve months up to today (one year).
         "manager": ["/rapports/couverture", "/rapports/non-recours", "/rapports/activite",
                     "/api/v1/reports/coverage", "/api/v1/reports/unmet-rights", "/api/v1/reports/activity",
-                    "/rapports/activite/by_theme.csv"],
+                    "/rapports/activite/by_theme.csv", "/rapports/couverture?view=use",
+                    "/rapports/non-recours?view=districts", "/messages/", "/territory/districts",
+                    "/manage/help-points"],
+        "admin": ["/messages/", "/messages/?status=failed", "/messages/templates", "/admin/users"],
     }
 
 

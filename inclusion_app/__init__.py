@@ -22,10 +22,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     `config` is a configuration class (see config.py), or a mapping of settings applied on top
     of the class chosen by `APP_ENV`, or None for that class alone. A production configuration
-    without a strong `SECRET_KEY` raises RuntimeError before anything starts.
+    without a strong `SECRET_KEY`, or a `QUIET_HOURS` / `REMINDER_OFFSETS` that does not parse,
+    raises RuntimeError before anything starts.
     """
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     _load_config(app, config)
+    from inclusion_app.messaging.timing import check_settings
+
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     configure_extensions(app)
@@ -91,7 +95,7 @@ def configure_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> Any:
         from inclusion_app.models import User
 
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user = db.session.get(User, int(user_id)) if user_id.isdecimal() else None
         return user if user is not None and user.is_active else None
 
     @login_manager.request_loader

@@ -24,12 +24,23 @@ ISO_YEAR = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
 YEARS = range(1900, 2201)  # dates outside are typing errors, and overflow date arithmetic
 
 
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The request's `?page=`, from 1 to MAX_PAGE (junk → 1; a huge one would overflow the
+    database's offset)."""
+    from flask import request
+
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
 def out_of_range(name: str, value: str) -> str | None:
     """A message when a field holds a date outside 1900–2200, or an id beyond INTEGER, else None."""
     year = ISO_YEAR.match(value)
     if year and int(year.group(1)) not in YEARS:
         return _("Give a date between 1900 and 2200.")
-    if (name == "id" or name.endswith("_id")) and value.strip().isdigit() and int(value) > MAX_ID:
+    if (name == "id" or name.endswith("_id")) and value.strip().isdecimal() and int(value) > MAX_ID:
         return _("This identifier does not exist.")
     return None
 

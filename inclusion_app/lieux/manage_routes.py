@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from inclusion_app.extensions import db
 from inclusion_app.i18n import current_locale
+from inclusion_app.inputs import page_number
 from inclusion_app.lieux import bp, manage_services
 from inclusion_app.lieux.manage_forms import HOURS_EXAMPLE, HelpPointForm, SearchForm, form_data
 from inclusion_app.models import HelpPoint, HelpPointDuplicate
@@ -22,7 +23,7 @@ MANAGERS = ("manager", "admin")
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number()
 
 
 @bp.route("/manage/help-points")

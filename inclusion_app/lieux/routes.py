@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from inclusion_app.extensions import limiter
+from inclusion_app.inputs import MAX_PAGE
 from inclusion_app.lieux import bp
 from inclusion_app.lieux.display import describe_hours, is_open_now, is_web_address, phone_display
 from inclusion_app.lieux.forms import HelpPointFilterForm
@@ -74,7 +75,7 @@ def help_points() -> str:
     """The accessible list of help points, filtered, 20 a page (`?page=`); 404 past the last page."""
     form, filters = _filter_form()
     moment, timezone = now(), _timezone()
-    page = request.args.get("page", 1, type=int)
+    page = min(request.args.get("page", 1, type=int) or 0, MAX_PAGE)  # 0, negative or past the end: 404
     try:
         result = list_page(filters, page, today=_local_date(moment, timezone), timezone=timezone)
     except PageOutOfRange:

@@ -15,6 +15,7 @@ the sender's threads: every backend here is thread-safe. Never log a number or a
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import threading
 import uuid
@@ -40,8 +41,22 @@ class ProviderError(Exception):
     """
 
     def __init__(self, code: str | None, message: str, *, permanent: bool, problem: str | None = None) -> None:
+        message = redact_contacts(message)[:300]  # shown on the messages page and logged: no number, no address
         super().__init__(message)
-        self.code, self.message, self.permanent, self.problem = code, message[:300], permanent, problem
+        self.code, self.message, self.permanent, self.problem = code, message, permanent, problem
+
+
+_PHONE = re.compile(r"\+?\d[\d .()-]{5,}\d")
+_EMAIL = re.compile(r"[^\s@'\"<>]+@[^\s@'\"<>]+")
+
+
+def redact_contacts(text: str) -> str:
+    """`text` with phone numbers and email addresses replaced by "•••" (providers quote the
+    recipient in their error messages: "The 'To' number +336… is not a valid phone number")."""
+    def phone(match: re.Match[str]) -> str:
+        return "•••" if sum(char.isdigit() for char in match.group()) >= 8 else match.group()
+
+    return _EMAIL.sub("•••", _PHONE.sub(phone, text))
 
 
 class LogUnavailable(Exception):

@@ -29,7 +29,7 @@ from inclusion_app.lieux.display import phone_display
 from inclusion_app.messaging.gsm import gsm7_transliterate
 from inclusion_app.messaging.sender import flag_number
 from inclusion_app.messaging.twilio_sms import PERMANENT
-from inclusion_app.models import Appointment, OutboundMessage, Resident
+from inclusion_app.models import Appointment, InboundMessage, OutboundMessage, Resident
 from inclusion_app.phones import InvalidPhone, parse_phone
 from inclusion_app.text import fold
 
@@ -60,7 +60,7 @@ def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -
     elif status in ("undelivered", "failed"):
         changed = _update(row.id, TO_FAILED, status=status, provider_status=status, error_code=error_code,
                           error_message=f"provider: {status}" + (f" ({error_code})" if error_code else ""))
-        problem = PERMANENT.get(int(error_code)) if error_code and error_code.isdigit() else None
+        problem = PERMANENT.get(int(error_code)) if error_code and error_code.isdecimal() else None
         if changed and problem and row.channel == "sms" and row.resident_id is not None:
             flag_number(row.resident_id, problem, now)
     else:
@@ -149,3 +149,13 @@ def _call_us(language: str, *, several: bool) -> str | None:
         else:
             text = _("We found no appointment to cancel. For help, call %(phone)s.", phone=phone_display(number))
     return gsm7_transliterate(text)
+
+
+def first_time(provider_id: str, now: datetime) -> bool:
+    """Record an inbound reply's provider id; False when it was already recorded (a repeated
+    callback). Flushes the new row (committed with the reply's effects)."""
+    if db.session.get(InboundMessage, provider_id) is not None:
+        return False
+    db.session.add(InboundMessage(provider_id=provider_id, received_at=now))
+    db.session.flush()
+    return True

@@ -62,8 +62,9 @@ def on_moved(old: Appointment, new: Appointment, now: datetime) -> list[Outbound
     """Cancel `old`'s pending messages; queue a change (or, when the resident never heard of `old`,
     a confirmation) and the reminders of `new`."""
     cancel_pending(old.id, "moved", now)
-    kind = "change" if was_told(old) else "confirmation"
-    return _queue_notice_and_reminders(new, kind, now, previous_start=old.starts_at)
+    told = last_told_start(old)
+    kind = "change" if told is not None else "confirmation"
+    return _queue_notice_and_reminders(new, kind, now, previous_start=told)
 
 
 def on_closed(appointment: Appointment, now: datetime) -> list[OutboundMessage]:
@@ -90,20 +91,34 @@ def cancel_pending(appointment_id: int, reason: str, now: datetime) -> int:
 
 def was_told(appointment: Appointment) -> bool:
     """True when a message about this appointment, or one it was moved from, reached the provider."""
-    ids: list[int] = []
+    return last_told_start(appointment) is not None
+
+
+def last_told_start(appointment: Appointment) -> datetime | None:
+    """The start the resident last heard of: that of the latest appointment of the chain of moves
+    ending at `appointment` whose message reached the provider; None if they heard of none."""
+    chain: list[Appointment] = []
     current: Appointment | None = appointment
-    while current is not None and len(ids) < MAX_CHAIN:
-        ids.append(current.id)
+    while current is not None and len(chain) < MAX_CHAIN:
+        chain.append(current)
         previous = current.rescheduled_from_id
         current = db.session.get(Appointment, previous) if previous is not None else None
-    count = db.session.scalar(sa.select(sa.func.count(OutboundMessage.id)).where(
-        OutboundMessage.appointment_id.in_(ids), OutboundMessage.status.in_(TOLD_STATUSES)))
-    return bool(count)
+    told = set(db.session.scalars(sa.select(OutboundMessage.appointment_id).where(
+        OutboundMessage.appointment_id.in_([a.id for a in chain]), OutboundMessage.status.in_(TOLD_STATUSES))))
+    return next((a.starts_at for a in chain if a.id in told), None)
+
+
+def number_opted_out(phone: str) -> bool:
+    """True when any resident with this number (E.164) replied STOP: the opt-out is the number's,
+    not one record's (a duplicate or a relative sharing the phone must not get SMS either)."""
+    return db.session.scalar(sa.select(sa.exists().where(Resident.phone == phone,
+                                                         Resident.sms_problem == "opted_out"))) is True
 
 
 def _queue_notice_and_reminders(appointment: Appointment, kind: str, now: datetime, *,
                                 previous_start: datetime | None = None) -> list[OutboundMessage]:
-    if channel_for(appointment.resident) is None:
+    channel = channel_for(appointment.resident)
+    if channel is None or (channel[0] == "sms" and number_opted_out(channel[1])):
         return []
     rows = [_message(appointment, kind, _notice_due(now), now, previous_start=previous_start)]
     quiet, zone = _quiet(), local_zone()
@@ -144,3 +159,23 @@ def _quiet() -> timing.QuietHours | None:
 def reminder_offsets() -> list[timedelta]:
     """The offsets of `REMINDER_OFFSETS` (default 48 h), longest first. Raises ValueError."""
     return timing.parse_offsets(current_app.config.get("REMINDER_OFFSETS", "48h"))
+
+
+def on_contact_changed(resident: Resident, before: tuple[str, str] | None, now: datetime) -> list[OutboundMessage]:
+    """After a resident's channel or contact changed (`before` was `channel_for` then): cancel the
+    pending messages that went to the old one and, when there is a new one, queue a confirmation
+    and the reminders of each upcoming booked appointment on it (a corrected number would
+    otherwise lose its reminders silently)."""
+    after = channel_for(resident)
+    if after == before:
+        return []
+    db.session.execute(
+        sa.update(OutboundMessage)
+        .where(OutboundMessage.resident_id == resident.id, OutboundMessage.status == "pending")
+        .values(status="cancelled", error_message="the resident's channel or contact changed", updated_at=now)
+        .execution_options(synchronize_session=False))
+    if after is None:
+        return []
+    upcoming = db.session.scalars(sa.select(Appointment).where(
+        Appointment.resident_id == resident.id, Appointment.status == "booked", Appointment.starts_at > now))
+    return [row for appointment in upcoming for row in on_booked(appointment, now)]

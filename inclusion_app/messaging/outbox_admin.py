@@ -138,17 +138,19 @@ class Burst:
 
 def failure_burst(now: datetime | None = None) -> Burst | None:
     """The recent failures when they form a burst, else None: at least `FAILURE_BURST_COUNT`
-    (default 10) failed or undelivered in the last `FAILURE_BURST_MINUTES` (default 30), and more
-    than half of the messages attempted then. One aggregate query; it reads through the
+    (default 10) failed, undelivered or waiting for a retry after a provider error (credit
+    exhausted, provider down) in the last `FAILURE_BURST_MINUTES` (default 30), and more than half
+    of the messages attempted then. One aggregate query; it reads through the
     (status, due_at) index: only rows due in the last day are looked at."""
     now = now or utcnow()
     minutes = int(current_app.config.get("FAILURE_BURST_MINUTES", 30))
     since = now - timedelta(minutes=minutes)
-    failed = sa.func.sum(sa.case((OutboundMessage.status.in_(FAILED), 1), else_=0))
+    retrying = sa.and_(OutboundMessage.status == "pending", OutboundMessage.error_code.is_not(None))
+    failed = sa.func.sum(sa.case((sa.or_(OutboundMessage.status.in_(FAILED), retrying), 1), else_=0))
     row = db.session.execute(
         sa.select(failed, sa.func.count()).where(
-            OutboundMessage.status.in_(ATTEMPTED), OutboundMessage.due_at >= now - timedelta(days=1),
-            OutboundMessage.updated_at >= since)
+            sa.or_(OutboundMessage.status.in_(ATTEMPTED), retrying),
+            OutboundMessage.due_at >= now - timedelta(days=1), OutboundMessage.updated_at >= since)
     ).one()
     failures, attempts = int(row[0] or 0), int(row[1] or 0)
     if failures >= int(current_app.config.get("FAILURE_BURST_COUNT", 10)) and failures * 2 > attempts:

@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from inclusion_app.extensions import db
+from inclusion_app.inputs import page_number
 from inclusion_app.lieux.display import phone_display
 from inclusion_app.messaging import labels, outbox_admin, template_samples, to_call
 from inclusion_app.messaging.forms import CallForm, MessageFilterForm, TextCheckForm
@@ -31,7 +32,8 @@ bp = Blueprint("messages", __name__, url_prefix="/messages")
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The `page` argument, from 1 to 100,000 (a larger one would overflow the database's integers)."""
+    return page_number()
 
 
 @bp.route("/")

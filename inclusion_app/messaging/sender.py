@@ -95,6 +95,10 @@ class Job:
     ics: bytes | None = None
 
 
+#: Provider calls per sending thread in one claim (see `send_due_messages`).
+CALLS_PER_THREAD = 4
+
+
 def worker_name() -> str:
     """This process's name in `claimed_by`: host and process id."""
     return f"{socket.gethostname()[:80]}:{os.getpid()}"
@@ -109,18 +113,24 @@ def send_due_messages(*, now: datetime | None = None, worker: str | None = None,
     clock = (lambda: now) if now is not None else utcnow
     worker = worker or worker_name()
     report = PassReport()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    backends = sms_backend(app), mail_backend(app)  # a bad setting fails here, before any row is claimed
     report.expired += expire_overdue(clock())
     reconcile_stale(clock(), worker, report)
-    if timing.is_quiet(clock(), timing.parse_quiet_hours(current_app.config.get("QUIET_HOURS")), local_zone()):
-        report.quiet = True
-        return report
+    quiet = timing.parse_quiet_hours(current_app.config.get("QUIET_HOURS"))
     concurrency = max(1, int(current_app.config.get("OUTBOX_SEND_CONCURRENCY", 8)))
+    # A claim holds at most CALLS_PER_THREAD calls per thread, so that a slow provider (30 s
+    # timeout) never keeps a claimed row waiting long enough to look abandoned (STALE_AFTER).
+    size = min(batch_size, concurrency * CALLS_PER_THREAD)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="outbox") as pool:
         while should_stop is None or not should_stop():
-            jobs = claim_batch(worker, clock(), batch_size, report)
+            if timing.is_quiet(clock(), quiet, local_zone()):
+                report.quiet = True
+                break
+            jobs = claim_batch(worker, clock(), size, report)
             if not jobs:
                 break
-            deliver(jobs, worker, pool, clock, report)
+            deliver(jobs, worker, pool, clock, report, backends)
     return report
 
 
@@ -203,10 +213,9 @@ def _ics(row: OutboundMessage, now: datetime) -> bytes | None:
 
 
 def deliver(jobs: list[Job], worker: str, pool: ThreadPoolExecutor, clock: Callable[[], datetime],
-            report: PassReport) -> None:
+            report: PassReport, backends: tuple[SmsBackend, MailBackend]) -> None:
     """Send the claimed jobs through the pool; record and commit each answer as it arrives."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    sms, mail = sms_backend(app), mail_backend(app)
+    sms, mail = backends
     futures: dict[Future[Outcome], Job] = {pool.submit(_call, job, sms, mail): job for job in jobs}
     waiting: set[Future[Outcome]] = set(futures)
     while waiting:

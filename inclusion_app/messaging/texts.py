@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from babel.dates import format_date
@@ -125,7 +125,8 @@ def spoken_moment(moment: datetime) -> str:
 
 def sms_text(kind: str, mode: str, parts: SmsParts, limit: int = SMS_LIMIT) -> str:
     """The SMS of `kind` for an appointment in `mode`, with `parts`, in GSM-7 and, whenever the
-    fixed text allows, at most `limit` characters: the place is shortened, then left out."""
+    fixed text allows, at most `limit` characters: the place is shortened, then left out; for a phone
+    appointment, the resident's own number is left out when it does not fit."""
     kind_sentence = _SENTENCES[kind]
 
     def sentence(values: SmsParts, place: str) -> str:
@@ -137,6 +138,8 @@ def sms_text(kind: str, mode: str, parts: SmsParts, limit: int = SMS_LIMIT) -> s
     overflow = sms_encoding(text).characters - limit
     if overflow > 0 and place:
         text = _compose(sentence, hint, parts, fit_place(parts.name, parts.street, parts.town, len(place) - overflow))
+    if sms_encoding(text).characters > limit and parts.number:  # a long foreign number: they know it
+        text = _compose(sentence, hint, replace(parts, number=""), "")
     if sms_encoding(text).characters > limit:
         logger.warning("SMS %s text is over %d characters in locale %s", kind, limit, get_locale())
     return text
@@ -176,6 +179,8 @@ def _hint(kind: str, phone: str) -> str:
 
 
 def _confirmation(p: SmsParts, place: str, phone_mode: bool) -> str:
+    if phone_mode and not p.number:
+        return _("Phone appointment confirmed: a counsellor will call you on %(when)s.", when=p.when)
     if phone_mode:
         return _("Phone appointment confirmed: a counsellor will call you at %(number)s on %(when)s.",
                  number=p.number, when=p.when)
@@ -185,6 +190,8 @@ def _confirmation(p: SmsParts, place: str, phone_mode: bool) -> str:
 
 
 def _reminder(p: SmsParts, place: str, phone_mode: bool) -> str:
+    if phone_mode and not p.number:
+        return _("Reminder: a counsellor will call you on %(when)s.", when=p.when)
     if phone_mode:
         return _("Reminder: a counsellor will call you at %(number)s on %(when)s.", number=p.number, when=p.when)
     if place:

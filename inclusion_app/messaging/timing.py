@@ -14,8 +14,10 @@ confirmation, change or cancellation queued inside waits until they end.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 #: A reminder that would fall in quiet hours is due this long before they begin.
@@ -38,6 +40,18 @@ class QuietHours:
         if self.start < self.end:
             return self.start <= wall < self.end
         return wall >= self.start or wall < self.end
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Raise RuntimeError naming the setting when `QUIET_HOURS` or `REMINDER_OFFSETS` does not
+    parse (checked when the app starts, not at the first booking)."""
+    for name, parse, example in (("QUIET_HOURS", parse_quiet_hours, "20:00-08:30"),
+                                 ("REMINDER_OFFSETS", parse_offsets, "48h,3h")):
+        try:
+            parse(config.get(name))
+        except ValueError as error:
+            message = f"{name}={config.get(name)!r} is not valid ({error}); write it like {example!r}"
+            raise RuntimeError(message) from None
 
 
 def parse_quiet_hours(text: str | None) -> QuietHours | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -85,6 +86,13 @@ def twilio_status() -> tuple[str, int]:
 @twilio_signed
 def twilio_inbound() -> Response:
     """A resident's reply: `From` (E.164), `Body`. STOP…/START…/ANNULER; the answer is TwiML."""
+    sid = request.form.get("MessageSid", "")[:64]
+    if sid and not inbound.first_time(sid, utcnow()):
+        return twiml(None)  # the same reply delivered again: already handled
     reply = inbound.handle_reply(request.form.get("From", ""), request.form.get("Body", "")[:1600], utcnow())
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same reply handled at the same moment by another worker
+        db.session.rollback()
+        return twiml(None)
     return twiml(reply)

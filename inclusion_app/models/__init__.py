@@ -1,6 +1,6 @@
 """The models, one module per aggregate; importing this package registers every table."""
 
-from inclusion_app.models.messaging import JobLease, OutboundMessage, ReminderCall
+from inclusion_app.models.messaging import InboundMessage, JobLease, OutboundMessage, ReminderCall
 from inclusion_app.models.people import (
     ROLES,
     AccountLockout,
@@ -49,6 +49,7 @@ __all__ = [
     "help_point_counsellors",
     "HelpSession",
     "HelpSessionChange",
+    "InboundMessage",
     "JobLease",
     "OutboundMessage",
     "ReminderCall",

@@ -112,3 +112,13 @@ class ReminderCall(Model):
     called_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     called_by: Mapped[User | None] = relationship()
+
+
+class InboundMessage(Model):
+    """A resident's reply already handled, by the provider's id (Twilio `MessageSid`): a repeated
+    callback of the same reply is acknowledged and changes nothing."""
+
+    __tablename__ = "inbound_messages"
+
+    provider_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

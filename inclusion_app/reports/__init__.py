@@ -16,10 +16,13 @@ bp.record_once(lambda _state: facts.listen())
 def _register_nightly() -> None:
     from datetime import timedelta
 
+    from apscheduler.triggers.interval import IntervalTrigger
+
     from inclusion_app.messaging.scheduler import daily_at, register_job
 
     register_job("rebuild-report-facts", daily_at(3, 30), facts.rebuild_recent, daily=True,
                  lease=timedelta(hours=1))
+    register_job("refresh-report-facts", IntervalTrigger(minutes=5), facts.refresh_all_pending)
 
 
 _register_nightly()

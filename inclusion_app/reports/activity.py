@@ -50,8 +50,10 @@ def activity(f: Any) -> dict[str, Any]:
     months = _months(f.date_from, f.date_to)
     by_month, _ = series(facts.read_months(f, "sessions"), months)
     report["by_month"] = [{"month": month, "sessions": by_month[month]} for month in months]
-    report["totals"] = {"sessions": protect(now["sessions"]), "people": protect(now["people"]),
-                        "hours": round(now["minutes"] / 60, 1), "previous_sessions": protect(before["sessions"]),
+    sessions = protect(now["sessions"])
+    hours = round(now["minutes"] / 60, 1) if isinstance(sessions, int) else None  # a few sessions' length
+    report["totals"] = {"sessions": sessions, "people": protect(now["people"]),
+                        "hours": hours, "previous_sessions": protect(before["sessions"]),
                         "previous_people": protect(before["people"])}
     return report
 

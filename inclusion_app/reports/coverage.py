@@ -19,7 +19,7 @@ points and hours never are.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -59,16 +59,26 @@ UNASSIGNED = _Unassigned()
 
 
 def coverage(f: Any) -> CoverageReport:
-    """The coverage report for a ReportFilter `f` (period, district or help point)."""
+    """The coverage report for a ReportFilter `f` (period, district or help point). Counts are
+    suppressed over every district even when one is chosen, so that its row shows what the
+    territory's table shows (a district filter cannot undo a secondary suppression)."""
     facts.refresh()
-    districts = _districts(f)
+    territory = replace(f, district_id=None)
+    districts = _districts(territory)
     keys = [d.id for d in districts]
-    raw, delays = _raw_counts(f, keys)
+    raw, delays = _raw_counts(territory, keys)
     shown = {name: series(raw[name], keys) for name in COUNTS}
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
     rows = [_district_row(d, raw, shown, hours, rules, delays) for d in districts]
-    return CoverageReport(rows, _totals(raw, shown, hours, rules, delays, keys))
+    if f.district_id:
+        row = next(r for r in rows if r["district_id"] == f.district_id)
+        totals = {k: v for k, v in row.items() if k not in ("district_id", "name", "population")}
+        totals["phone_counsellor_hours"] = round(rules.get("phone", 0.0), 1)
+        return CoverageReport([row], totals)
+    totals = _totals(raw, shown, hours, rules, delays, keys)
+    totals["residents_served"] = protect(sum(facts.served(f).values()))  # distinct, not the districts' sum
+    return CoverageReport(rows, totals)
 
 
 def _districts(f: Any) -> list[Any]:

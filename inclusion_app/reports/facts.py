@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 from inclusion_app.extensions import db
 from inclusion_app.models import (
     Appointment,
+    HelpPoint,
     HelpSession,
     ReportDirtyDay,
     ReportFact,
     ReportServed,
+    Resident,
     UnmetRight,
     WalkIn,
 )
@@ -66,10 +68,31 @@ def days_of(row: Any) -> list[date | None]:
     return []
 
 
+def _district_moved_days(session: Session, row: Any) -> list[date | None]:
+    """The days counted in the district of a resident or help point whose district just changed:
+    their appointments, sessions and walk-ins are counted in another district now."""
+    if not isinstance(row, Resident | HelpPoint):
+        return []
+    state: Any = sa.inspect(row)
+    if not state.attrs.district_id.history.has_changes():
+        return []
+    link = "resident_id" if isinstance(row, Resident) else "help_point_id"
+    connection = session.connection()
+    moments = connection.execute(sa.select(Appointment.starts_at, Appointment.booked_at)
+                                 .where(getattr(Appointment, link) == row.id)).all()
+    days: list[date | None] = [_local(moment) for pair in moments for moment in pair]
+    days += connection.scalars(sa.select(HelpSession.date).where(getattr(HelpSession, link) == row.id)).all()
+    if isinstance(row, HelpPoint):
+        days += [_local(moment) for moment in connection.scalars(
+            sa.select(WalkIn.arrived_at).where(WalkIn.help_point_id == row.id))]
+    return days
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     days: set[date | None] = set()
     for row in [*session.new, *session.dirty, *session.deleted]:
         days.update(days_of(row))
+        days.update(_district_moved_days(session, row))
         for name in ("date", "starts_at", "detected_on"):  # a day moved: the old day changes too
             history = sa.inspect(row).attrs[name].history if hasattr(row, name) else None
             for old in history.deleted if history else ():
@@ -86,13 +109,34 @@ def listen() -> None:
         sa.event.listen(Session, "after_flush", _after_flush)
 
 
-def refresh() -> int:
-    """Recompute the dirty days and their months; flush only. Returns the number of days."""
-    days = sorted(db.session.scalars(sa.delete(ReportDirtyDay).returning(ReportDirtyDay.day)).all())
+REQUEST_DAYS = 31
+
+
+def refresh(limit: int | None = REQUEST_DAYS) -> int:
+    """Recompute up to `limit` dirty days (the most recent first; None: all) and their months;
+    flush only. Returns the number of days done. A report request does a month's worth at most, so
+    that a large change (a help point moved to another district) never makes a page wait: the
+    scheduler's `refresh-report-facts` job does the rest within minutes (`pending_days`)."""
+    query = sa.select(ReportDirtyDay.day).order_by(ReportDirtyDay.day.desc())
+    days = sorted(db.session.scalars(query.limit(limit) if limit else query).all())
+    if not days:
+        return 0
+    db.session.execute(sa.delete(ReportDirtyDay).where(ReportDirtyDay.day.in_(days)))
     for first, last in _ranges(days):
         _rebuild_days(first, last)
     _rebuild_months({day.replace(day=1) for day in days})
     return len(days)
+
+
+def pending_days() -> int:
+    """How many days wait to be recomputed (shown on the report pages while it is not zero)."""
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(ReportDirtyDay)) or 0)
+
+
+def refresh_all_pending() -> None:
+    """The scheduler's job: recompute every dirty day, a month's worth per transaction."""
+    while refresh(REQUEST_DAYS):
+        db.session.commit()
 
 
 def refresh_and_commit() -> None:
@@ -155,10 +199,10 @@ def _data_bounds() -> tuple[date, date] | None:
 
 
 def _ranges(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Consecutive days grouped into (first, last) ranges."""
+    """Consecutive days grouped into (first, last) ranges (at most a month long each)."""
     ranges: list[tuple[date, date]] = []
     for day in days:
-        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+        if ranges and ranges[-1][1] + timedelta(days=1) == day and (day - ranges[-1][0]).days < CHUNK_DAYS:
             ranges[-1] = (ranges[-1][0], day)
         else:
             ranges.append((day, day))

@@ -89,6 +89,8 @@ def parse_filter(args: Mapping[str, str], today: date) -> ReportFilter:
         errors["date_to"] = _("Choose a period of at most five years.")
     district_id = _id(args, "district_id", District, errors)
     help_point_id = _id(args, "help_point_id", HelpPoint, errors)
+    if district_id and help_point_id:
+        errors["help_point_id"] = _("Choose a district or a help point, not both.")
     if errors:
         raise FilterError(errors)
     return ReportFilter(first, last, district_id, help_point_id)
@@ -113,7 +115,8 @@ def _id(args: Mapping[str, str], name: str, model: type[District] | type[HelpPoi
     text = (args.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID or db.session.get(model, int(text)) is None:
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    if not 0 < number <= MAX_ID or db.session.get(model, number) is None:
         errors[name] = _("Unknown district.") if model is District else _("Unknown help point.")
         return None
-    return int(text)
+    return number

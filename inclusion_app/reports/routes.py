@@ -42,13 +42,19 @@ def _filter() -> tuple[ReportFilter | None, dict[str, str]]:
         return None, error.fields
 
 
+# The query arguments a report page passes on in its links (nothing else reaches `url_for`).
+QUERY_ARGS = ("date_from", "date_to", "district_id", "help_point_id", "view", "indicator", "min_help_points",
+              "max_days", "right")
+
+
 def _page(template: str, build: Callable[[ReportFilter], dict[str, Any]]) -> str:
     """Render a report page: the filter form (typed values kept, errors beside them), then figures."""
     f, errors = _filter()
     facts.refresh_and_commit()
     context = build(f) if f is not None else {}
     districts = list(db.session.execute(sa.select(District.id, District.name).order_by(District.name)))
-    return render_template(template, f=f, errors=errors, args=request.args, districts=districts,
+    args = {name: request.args[name] for name in QUERY_ARGS if request.args.get(name)}
+    return render_template(template, f=f, errors=errors, args=args, districts=districts,
                            help_points=help_point_choices(), printable=request.args.get("print") == "1",
                            chart_bars=charts.bars, cell=cell_text,
                            **context)
@@ -105,7 +111,7 @@ def unmet_rights_page() -> str:
         views = [("rights", _("By right")), ("reasons", _("Forms and reasons")),
                  ("hotspots", _("Blockages")), ("districts", _("By district"))]
         return {"tables": tables, "context": report["context"], "rights": right_codes(), "view": view,
-                "views": views, "right": right}
+                "views": views, "right": right, "known_share": report["totals"]["known_outcome_share"]}
 
     return _page("reports/unmet_rights.html", build)
 

@@ -5,10 +5,12 @@ suppression); zero is published. A table that also publishes its row and column 
 reader subtract the other cells from a total and find a suppressed one, so secondary suppression
 hides, in every row or column left with exactly one hidden cell, the smallest other cell (a positive
 one first, a zero only when no positive one is left), or the line's total when the line has no other
-cell. Counts of help points and hours are public facts and never go through here. A rate needs a
-denominator of at least 11 and a published numerator (else the rate would give the numerator back).
-Source of the threshold: the rule "moins de 11" of the French statistical secret practice (CNIS,
-comité du secret statistique) that DESIGN.md section 4 adopts.
+cell; and a hidden total whose parts are all published gets its smallest part hidden too. Counts of
+help points and hours are public facts and never go through here. A rate needs a denominator of at
+least 11, and neither its numerator nor its complement may be a small count (with the denominator
+published, the rate would give either back). Source of the threshold: the rule "moins de 11" of the
+French statistical secret practice (CNIS, comité du secret statistique) that DESIGN.md section 4
+adopts.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ def protect(count: int) -> Count:
 
 def rate(numerator: Count, denominator: Count, digits: int = 3) -> float | None:
     """numerator / denominator rounded, or None when the denominator is hidden or under 11, or
-    the numerator is hidden (publishing the rate would give it back)."""
+    the numerator or its complement (denominator - numerator) is a small count: with the
+    denominator published, the rate would give either back."""
     if isinstance(numerator, Hidden) or isinstance(denominator, Hidden) or denominator < THRESHOLD:
+        return None
+    if is_small(numerator) or is_small(denominator - numerator):
         return None
     return round(numerator / denominator, digits)
 
@@ -123,8 +128,13 @@ class Grid:
         return self
 
     def _protect_line(self, total: Any, parts: list[Any]) -> bool:
-        """Hide one more cell of a line whose published total would reveal its only hidden part."""
+        """Hide one more cell of a line whose published total would reveal its only hidden part, or
+        whose parts, all published, would reveal its hidden total."""
         hidden = [key for key in parts if key in self.hidden]
+        if total in self.hidden and not hidden and parts:
+            positive = [key for key in parts if self.value(key) > 0]
+            self.hidden[min(positive or parts, key=self.value)] = Hidden.SECONDARY
+            return True
         if len(hidden) != 1 or total in self.hidden:
             return False
         others = [key for key in parts if key not in self.hidden]

@@ -30,7 +30,7 @@ class Thresholds:
 
 def _bounded(text: str | None, low: int, high: int, default: int) -> int:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and low <= int(text) <= high else default
+    return int(text) if text.isascii() and text.isdigit() and low <= int(text) <= high else default
 
 
 def below_thresholds(rows: list[dict[str, Any]], thresholds: Thresholds) -> list[tuple[str, list[str]]]:

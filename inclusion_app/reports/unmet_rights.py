@@ -15,6 +15,7 @@ Small counts are suppressed by `reports.suppression` (grids for the district × 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,18 +39,32 @@ ORGANISATIONS = {
 def unmet_rights(f: Any) -> dict[str, Any]:
     """The unmet-rights report for a ReportFilter `f`, in the shape of DESIGN.md section 4
     (`by_right`, `by_form`, `by_reason`, `by_district`, `totals`) plus `hotspots` and `context`;
-    suppressed counts are `Hidden` (None in JSON). `by_district` is empty with a help point filter."""
+    suppressed counts are `Hidden` (None in JSON). `by_district` is empty with a help point filter.
+
+    The rights detected by right and the district × right cells are one grid suppressed together
+    over every district (so that a district filter shows the pattern of the territory); the filed
+    and opened columns are suppressed as series with their published totals."""
     facts.refresh()
     sums = _sums(facts.read(f, METRICS))
     rights = list(dict.fromkeys([*right_codes(), *sums["right_detected"]]))
-    detected, total = series(sums["right_detected"], rights)
+    grid, districts = _district_grid(f, rights)
+    detected: dict[Any, Any]
+    if f.district_id:
+        detected = {r: grid.shown((f.district_id, r)) for r in rights}
+        total = grid.shown(("row", f.district_id))
+    elif f.help_point_id:
+        detected, total = series(sums["right_detected"], rights)
+    else:
+        detected, total = {r: grid.shown(("column", r)) for r in rights}, grid.shown("total")
+    filed, filed_total = series(sums["right_filed"], rights)
+    opened, opened_total = series(sums["right_opened"], rights)
     return {
-        "by_right": [_right_line(code, detected[code], sums) for code in rights],
+        "by_right": [_right_line(code, detected[code], filed[code], opened[code], sums) for code in rights],
         "by_form": _by(sums["form"], "form", list(vocabularies.NON_TAKE_UP_FORMS)),
         "by_reason": _by(sums["reason"], "reason", list(vocabularies.NON_TAKE_UP_REASONS)),
-        "by_district": _by_district(f, rights),
+        "by_district": [] if f.help_point_id else _district_cells(grid, districts, rights, f),
         "hotspots": _hotspots(sums),
-        "totals": _totals(sums, total),
+        "totals": _totals(sums, total, filed_total, opened_total),
         "context": national_context(),
     }
 
@@ -72,8 +87,7 @@ def _histogram(sums: dict[str, dict[str, int]], metric: str, right: str) -> dict
     return {int(code[len(prefix):]): n for code, n in sums[metric].items() if code.startswith(prefix)}
 
 
-def _right_line(code: str, detected: Any, sums: dict[str, dict[str, int]]) -> dict[str, Any]:
-    filed, opened = protect(sums["right_filed"].get(code, 0)), protect(sums["right_opened"].get(code, 0))
+def _right_line(code: str, detected: Any, filed: Any, opened: Any, sums: dict[str, dict[str, int]]) -> dict[str, Any]:
     return {"right": code, "detected": detected, "filed": filed, "opened": opened,
             "filing_rate": rate(filed, detected), "opening_rate": rate(opened, filed),
             "median_days_to_filing": histogram_median(_histogram(sums, "filing_days", code)),
@@ -86,20 +100,22 @@ def _by(counts: dict[str, int], key: str, codes: list[str]) -> list[dict[str, An
     return [{key: code, "detected": shown[code]} for code in codes]
 
 
-def _by_district(f: Any, rights: list[str]) -> list[dict[str, Any]]:
-    """District × right grid, with primary and secondary suppression (rows, columns, total)."""
-    if f.help_point_id:
-        return []
-    query = sa.select(District.id).order_by(District.name)
-    districts: list[Any] = list(db.session.scalars(query.where(District.id == f.district_id) if f.district_id
-                                                   else query))
-    if not f.district_id:
-        districts.append(None)
+def _district_grid(f: Any, rights: list[str]) -> tuple[Any, list[Any]]:
+    """The district × right grid of rights detected over every district (whatever the district
+    filter), with primary and secondary suppression of cells, rows, columns and total."""
+    districts: list[Any] = [*db.session.scalars(sa.select(District.id).order_by(District.name)), None]
+    territory = replace(f, district_id=None)
     counts = {(district or None, code): n
-              for (district, _metric, code), n in facts.read(f, ("right_detected",), by_district=True).items()}
-    grid = grid_from(((d, r, n) for (d, r), n in counts.items() if d in districts), districts, rights)
+              for (district, _metric, code), n in facts.read(territory, ("right_detected",), by_district=True).items()}
+    return grid_from(((d, r, n) for (d, r), n in counts.items()), districts, rights), districts
+
+
+def _district_cells(grid: Any, districts: list[Any], rights: list[str], f: Any) -> list[dict[str, Any]]:
+    """The cells of the grid that are not zero or are hidden (a hidden zero must be listed, else
+    its absence would say 0), for the filtered district or all."""
+    shown = [d for d in districts if not f.district_id or d == f.district_id]
     return [{"district_id": d, "right": r, "detected": grid.shown((d, r))}
-            for d in districts for r in rights if counts.get((d, r))]
+            for d in shown for r in rights if grid.value((d, r)) or (d, r) in grid.hidden]
 
 
 def _hotspots(sums: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -116,9 +132,7 @@ def _hotspots(sums: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     return [{"organisation": o, "blocked": shown_blocked[o], "refused": shown_refused[o]} for o in organisations]
 
 
-def _totals(sums: dict[str, dict[str, int]], detected: Any) -> dict[str, Any]:
-    filed = protect(sum(sums["right_filed"].values()))
-    opened = protect(sum(sums["right_opened"].values()))
+def _totals(sums: dict[str, dict[str, int]], detected: Any, filed: Any, opened: Any) -> dict[str, Any]:
     known = protect(sum(sums["right_known"].values()))
     return {"detected": detected, "filed": filed, "opened": opened, "filing_rate": rate(filed, detected),
             "opening_rate": rate(opened, filed), "known_outcome_share": rate(known, detected)}

@@ -126,7 +126,7 @@ def _consent(raw: Any) -> dict[str, Any]:
 def _district(raw: Any) -> dict[str, Any]:
     if raw is None or raw == "":
         return {"district_id": None}
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdecimal():
         raise ValueError(_("Unknown district."))
     district_id = int(raw)
     if district_id > MAX_ID or db.session.get(District, district_id) is None:
@@ -169,13 +169,22 @@ def create_resident(data: Mapping[str, Any], created_by: User | None = None) -> 
 
 
 def update_resident(resident: Resident, data: Mapping[str, Any]) -> Resident:
-    """Change some fields of a resident. Raises ResidentError for invalid data."""
+    """Change some fields of a resident. A new phone number clears the old one's SMS problem; a
+    changed channel or contact re-addresses the messages of upcoming appointments (outbox). Raises
+    ResidentError for invalid data."""
+    from inclusion_app.messaging import outbox  # messages follow the resident's contact details
+
     values = clean(data, current=resident)
+    before = outbox.channel_for(resident)
+    old_phone = resident.phone
     for name, value in values.items():
         setattr(resident, name, value)
+    if resident.phone != old_phone:
+        resident.sms_problem = resident.sms_problem_at = None  # the problem was the old number's
     resident.search_name = fold(f"{resident.first_name} {resident.last_name}")
     _stamp_consent(resident, values)
     db.session.flush()
+    outbox.on_contact_changed(resident, before, utcnow())
     return resident
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
+from inclusion_app.inputs import page_number
 from inclusion_app.lieux.display import phone_display, weekday_names
 from inclusion_app.models import Appointment, HelpPoint
 from inclusion_app.scheduling import agenda
@@ -140,7 +141,7 @@ def render_page(template: str, **context: Any) -> str:
 
 def page_argument() -> int:
     """The `page` query argument, 1 when absent or invalid."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number()
 
 
 def day_argument() -> date:

@@ -81,4 +81,4 @@ class WalkInForm(FlaskForm):
     def resident(self) -> int | None:
         """The chosen resident's id, or None (name only)."""
         value = (self.resident_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isdecimal() else None

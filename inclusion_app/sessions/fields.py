@@ -129,6 +129,6 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, str) and len(value.strip()) <= 15:
         text = value.strip()
-        if text.lstrip("-").isdigit():
+        if text.lstrip("-").isdecimal():
             return int(text)
     return None

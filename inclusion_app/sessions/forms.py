@@ -72,7 +72,7 @@ def _digits_or_text(text: str) -> int | str | None:
     text = text.strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) <= 9 else text
+    return int(text) if text.isdecimal() and len(text) <= 9 else text
 
 
 @dataclass
@@ -232,7 +232,7 @@ class SessionForm:
         """(field id, label) where the error of `path` is shown."""
         parts = path.split(".")
         sent = len(self.sent_rows)
-        if parts[0] == "unmet_rights" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < sent:
+        if parts[0] == "unmet_rights" and len(parts) >= 2 and parts[1].isdecimal() and int(parts[1]) < sent:
             row = self.sent_rows[int(parts[1])]
             name = parts[2] if len(parts) > 2 and parts[2] in RIGHT_LABELS else "right"
             shown = name if name in RIGHT_FIELDS and name != "id" else "outcome"
@@ -248,7 +248,7 @@ class SessionForm:
 
 
 def _count(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) <= 3 else 1
+    return int(text) if text and text.isdecimal() and len(text) <= 3 else 1
 
 
 def _is_blank(right: Mapping[str, str]) -> bool:

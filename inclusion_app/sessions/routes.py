@@ -52,9 +52,9 @@ def short_date(day: date) -> str:
 def _render_form(form: SessionForm, session: HelpSession | None = None, status: int = 200) -> tuple[str, int]:
     """The form page, with the help points and districts offered and the linked resident's name."""
     help_point_id = form.values.get("help_point_id", "")
-    keep = int(help_point_id) if help_point_id.isdigit() and len(help_point_id) <= 9 else None
+    keep = int(help_point_id) if help_point_id.isdecimal() and len(help_point_id) <= 9 else None
     resident_id = form.values.get("resident_id", "")
-    resident = db.session.get(Resident, int(resident_id)) if resident_id.isdigit() and len(resident_id) <= 9 else None
+    resident = db.session.get(Resident, int(resident_id)) if resident_id.isdecimal() and len(resident_id) <= 9 else None
     return render_page("form.html", status, form=form, session=session, presets=DURATION_PRESETS,
                        help_points=pages.help_point_choices(current_user, keep), districts=district_choices(),
                        resident=resident)

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from inclusion_app import vocabularies as v
 from inclusion_app.extensions import db
+from inclusion_app.inputs import page_number
 from inclusion_app.security import roles_required
 from inclusion_app.sessions import bp, pages, services, stats
 from inclusion_app.sessions.routes import COUNSELLOR, render_page
@@ -29,7 +30,7 @@ OUTCOME_DATE = {"deposee": "filed_on", "ouvert": "opened_on", "refuse": "closed_
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number()
 
 
 def _day(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> date | None:

@@ -135,3 +135,11 @@ def test_a_nul_inside_an_imported_record_is_dropped_not_a_crash(app, tmp_path):
     result = run(app, "import-lieux", str(path))
     assert result.exit_code == 0, result.output
     assert "1 created" in result.output
+
+
+@pytest.mark.parametrize("value", ["²", "³", "١٢"])  # str.isdigit() is True for these; int() refuses the first two
+def test_unicode_digits_in_an_id_are_no_500(client, login_as, value):
+    login_as("counsellor")
+    for path in (f"/help-points?district_id={value}", f"/accompagnements/nouveau?appointment_id={value}",
+                 f"/accompagnements/nouveau?help_point_id={value}&resident_id={value}"):
+        assert client.get(path).status_code in (200, 400, 404), path

@@ -91,10 +91,11 @@ def test_unmet_rights_rates_delays_and_quality(city):
     assert rsa["filed"] == 12
     assert rsa["opened"] == 11
     assert rsa["filing_rate"] == 0.5
-    assert rsa["opening_rate"] == round(11 / 12, 3)
+    assert rsa["opening_rate"] is None  # 11 of 12: the one not opened would be given back
     assert rsa["median_days_to_filing"] == 10.0
     assert rsa["median_days_to_opening"] == 20.0
-    assert report["totals"]["known_outcome_share"] == round(14 / 24, 3)  # 11 opened, 1 filed, 2 abandoned
+    # 14 of 24 known (11 opened, 1 filed, 2 abandoned): the 10 unknown are a small count, so no share.
+    assert report["totals"]["known_outcome_share"] is None
     reasons = {line["reason"]: line["detected"] for line in report["by_reason"]}
     # Two small cells (10 and 2) protect each other: the total (24) minus 12 gives only their sum.
     assert reasons["complexite"] == 12
