@@ -8,6 +8,7 @@ Routes parse input, call one service and render or redirect; the rules are in `o
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,11 +25,15 @@ from inclusion_app.messaging.forms import CallForm, MessageFilterForm, TextCheck
 from inclusion_app.models import OutboundMessage
 from inclusion_app.models.types import utcnow
 from inclusion_app.scheduling.booking import BookingError
+from inclusion_app.scheduling.slots import local_date
 from inclusion_app.security import roles_required
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
+
+
+DEFAULT_DAYS = 30
 
 
 def _page() -> int:
@@ -41,6 +46,9 @@ def _page() -> int:
 def outbox() -> str:
     """Messages, newest first, with filters, counts by status and the reason of each failure."""
     form = MessageFilterForm(formdata=request.args)
+    if not request.args.get("date_from") and not request.args.get("recipient"):
+        # The last 30 days unless asked otherwise: the page and its counts stay fast at city scale.
+        form.date_from.data = local_date(utcnow()) - timedelta(days=DEFAULT_DAYS)
     form.validate()
     is_admin = current_user.role == "admin"
     filters = form.filters(with_recipient=is_admin)

@@ -53,7 +53,7 @@ class OutboundMessage(Model):
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id", ondelete="SET NULL"),
                                                        index=True)
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True)
-    recipient: Mapped[str] = mapped_column(sa.String(254))
+    recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
     language: Mapped[str] = mapped_column(sa.String(8), default="fr")
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text())

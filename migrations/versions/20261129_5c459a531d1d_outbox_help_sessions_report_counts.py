@@ -1,8 +1,8 @@
 """outbox, help sessions, report counts
 
-Revision ID: 3ed6c172e5b5
+Revision ID: 5c459a531d1d
 Revises: bf2c4275e53b
-Create Date: 2026-11-29 19:05:31.399614
+Create Date: 2026-11-29 19:15:14.163975
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3ed6c172e5b5'
+revision = '5c459a531d1d'
 down_revision = 'bf2c4275e53b'
 branch_labels = None
 depends_on = None
@@ -152,6 +152,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbound_messages_appointment_id'), ['appointment_id'], unique=False)
         batch_op.create_index('ix_outbound_messages_created', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_messages_recipient'), ['recipient'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index('ix_outbound_messages_status_due', ['status', 'due_at'], unique=False)
 
@@ -238,6 +239,7 @@ def downgrade():
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbound_messages_status_due')
         batch_op.drop_index(batch_op.f('ix_outbound_messages_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_messages_recipient'))
         batch_op.drop_index(batch_op.f('ix_outbound_messages_provider_id'))
         batch_op.drop_index('ix_outbound_messages_created')
         batch_op.drop_index(batch_op.f('ix_outbound_messages_appointment_id'))
