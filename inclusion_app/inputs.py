@@ -86,12 +86,14 @@ def check_inputs() -> ResponseReturnValue | None:
         except RecursionError:
             return error_response(400, "validation_error", _("The JSON sent is nested too deeply."))
         field = _bad_field(data, "")
-        if field is None and isinstance(data, dict):
-            field = next((key for key, value in data.items()
-                          if isinstance(value, str) and out_of_range(key, value)), None)
         if field:
             return error_response(400, "validation_error", _("The text sent holds a control character."),
                                   {field: _("Remove the control character, or nest less deeply.")})
+        ranged = ((key, out_of_range(key, value)) for key, value in data.items()
+                  if isinstance(value, str)) if isinstance(data, dict) else ()
+        for key, message in ranged:
+            if message is not None:
+                return error_response(400, "validation_error", message, {key: message})
     return None
 
 

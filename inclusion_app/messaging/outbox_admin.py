@@ -75,8 +75,11 @@ def messages_page(filters: MessageFilters, page: int) -> Pagination:
 
 def status_counts(filters: MessageFilters) -> dict[str, int]:
     """Status -> number of messages matching `filters` except their status (one GROUP BY query)."""
-    query = _filtered(sa.select(OutboundMessage.status, sa.func.count()), filters, with_status=False)
-    return {status: count for status, count in db.session.execute(query.group_by(OutboundMessage.status))}
+    # Grouped by an expression, not the bare column: otherwise SQLite walks the whole (status, due_at)
+    # index to avoid a sort instead of reading the period's rows (750 ms instead of 40 at city scale).
+    status = sa.func.coalesce(OutboundMessage.status, "")
+    query = _filtered(sa.select(status, sa.func.count()), filters, with_status=False)
+    return {key: count for key, count in db.session.execute(query.group_by(status))}
 
 
 def recipient_filter(text: str) -> str | None:

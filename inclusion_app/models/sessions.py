@@ -44,6 +44,12 @@ class HelpSession(Model):
         sa.Index("ix_help_sessions_district_date", "district_id", "date"),
         sa.Index("ix_help_sessions_help_point_date", "help_point_id", "date"),
         sa.Index("ix_help_sessions_date", "date"),
+        # One live session per appointment and per walk-in, held by the database (two counsellors
+        # saving at the same moment); a deleted session frees its link.
+        sa.Index("uq_help_sessions_live_appointment", "appointment_id", unique=True,
+                 postgresql_where=sa.text("deleted_at IS NULL"), sqlite_where=sa.text("deleted_at IS NULL")),
+        sa.Index("uq_help_sessions_live_walk_in", "walk_in_id", unique=True,
+                 postgresql_where=sa.text("deleted_at IS NULL"), sqlite_where=sa.text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

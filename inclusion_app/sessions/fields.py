@@ -8,6 +8,7 @@ JSON body is reported at once, next to its field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -129,6 +130,6 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, str) and len(value.strip()) <= 15:
         text = value.strip()
-        if text.lstrip("-").isdecimal():
+        if re.fullmatch(r"-?[0-9]+", text):
             return int(text)
     return None

@@ -187,6 +187,8 @@ class SessionForm:
             values.update(profile=self._profile(), **{name: None for name in WORKSHOP_ONLY})
             values["title"] = ""
         values["unmet_rights"] = self._rights()
+        if values["place_type"] != "lieu_activite":
+            values["help_point_id"] = None  # without JavaScript the help point list is still sent
         return values
 
     def _profile(self) -> dict[str, Any]:

@@ -69,7 +69,8 @@ def clean_rights(check: Checker, value: Any, detected_on: date | None, today: da
     if not isinstance(value, list) or len(value) > MAX_RIGHTS:
         check.fail("unmet_rights", _("Give a list of at most %(count)s rights.", count=MAX_RIGHTS))
         return []
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
+    seen: set[int] = set()
     for index, item in enumerate(value):
         path = f"unmet_rights.{index}"
         values = check.mapping(item, path)
@@ -77,6 +78,11 @@ def clean_rights(check: Checker, value: Any, detected_on: date | None, today: da
         if right_id is not None and right_id not in existing:
             check.fail(f"{path}.id", _("This right is not one of this session's."))
             continue
+        if right_id is not None and right_id in seen:
+            check.fail(f"{path}.id", _("This right is already in the list."))
+            continue
+        if right_id is not None:
+            seen.add(right_id)
         base = right_to_dict(existing[right_id]) if right_id is not None else {}
         filed_by_default = today if right_id is not None else detected_on
         row = clean_right(check, {**base, **values}, path, detected_on, today, default_filed_on=filed_by_default)

@@ -30,6 +30,7 @@ from inclusion_app.scheduling.slots import local_date
 from inclusion_app.security import roles_required
 from inclusion_app.sessions import bp, pages, services
 from inclusion_app.sessions.forms import DURATION_PRESETS, SessionForm, field_id
+from inclusion_app.sessions.links import works_at
 
 COUNSELLOR = "counsellor"
 CHANGE_ACTIONS = {"created": _l("created"), "updated": _l("changed"), "deleted": _l("deleted"),
@@ -80,6 +81,8 @@ def _prefilled() -> SessionForm | Response:
         form.prefill_appointment(appointment, local_date(appointment.starts_at), minutes)
     else:
         walk_in = pages.walk_in(found) or abort(404)
+        if walk_in.counsellor_id != current_user.id and not works_at(current_user, walk_in.help_point):
+            abort(404)  # another structure's desk: who came there is not this counsellor's business
         form.prefill_walk_in(walk_in, local_date(walk_in.arrived_at))
     return form
 

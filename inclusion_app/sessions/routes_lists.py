@@ -111,6 +111,8 @@ def follow_up_update(right_id: int) -> Response | tuple[str, int]:
     """Record the outcome of an unmet right (with its date) and a new follow-up date; the list again
     with the messages next to that right's fields when refused."""
     right = pages.visible_right(right_id, current_user) or abort(404)
+    if not services.can_edit(current_user, right.session):
+        abort(403)  # a colleague's right: readable, not editable (DESIGN.md section 5)
     outcome = request.form.get("outcome", "")
     if outcome and outcome not in FOLLOW_UP_OUTCOMES:
         return _follow_up_page({"id": right_id, "form": request.form,
@@ -123,7 +125,7 @@ def follow_up_update(right_id: int) -> Response | tuple[str, int]:
         return _follow_up_page({"id": right_id, "form": request.form, "errors": errors}, 400)
     db.session.commit()
     flash(_("The follow-up is recorded."), "info")
-    return redirect(url_for("sessions.follow_up", page=request.args.get("page", type=int)))
+    return redirect(url_for("sessions.follow_up", page=page_number()))
 
 
 def _period(args: MultiDict[str, str]) -> tuple[date, date, dict[str, str]]:

@@ -61,25 +61,39 @@ def create(values: Mapping[str, Any], by: User, today: date) -> HelpSession:
     `created`. `today` is the local date (no date after it). Raises SessionError."""
     columns, rights = _clean(values, by, today, None)
     session = HelpSession(counsellor_id=by.id, **columns)
-    db.session.add(session)
     _derive(session, by)
     _set_rights(session, rights)
-    db.session.flush()
+    _flush_once_per_link(session, add=True)
     _audit(session, "created", {}, by)
     logger.info("help session %s created by user %s", session.id, by.id)
     return session
 
 
+def _flush_once_per_link(session: HelpSession, add: bool = False) -> None:
+    """Flush in a savepoint; the database's unique indexes on the live sessions' appointment and
+    walk-in (two counsellors saving at once) become a SessionError on that field."""
+    try:
+        with db.session.begin_nested():
+            if add:
+                db.session.add(session)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        field = "walk_in_id" if "walk_in" in str(error.orig) else "appointment_id"
+        raise SessionError({field: _("A session is already logged for this appointment.") if field ==
+                            "appointment_id" else _("A session is already logged for this walk-in.")}) from None
+
+
 def update(session: HelpSession, values: Mapping[str, Any], by: User, today: date) -> HelpSession:
     """Apply `values` over the session's current values (a partial PATCH or a whole form);
-    `profile` is merged key by key; `unmet_rights`, when given, is the new list (items with an
+    `profile` and `participants` are merged key by key; `unmet_rights`, when given, is the new list (items with an
     `id` update that right, others are added, rights not listed are removed). A new resident or
     help point without a `district_id` derives the district again. Flush; audit the changed
     fields. Raises SessionError."""
     current = to_dict(session)
     merged = {**current, **values}
-    if isinstance(values.get("profile"), Mapping):
-        merged["profile"] = {**current["profile"], **values["profile"]}
+    for name in ("profile", "participants"):  # merged key by key: a form that shows a part keeps the rest
+        if isinstance(values.get(name), Mapping) and isinstance(current.get(name), Mapping):
+            merged[name] = {**current[name], **values[name]}
     if "unmet_rights" not in values:
         merged["unmet_rights"] = current["unmet_rights"]
     columns, rights = _clean(merged, by, today, session)
@@ -91,7 +105,7 @@ def update(session: HelpSession, values: Mapping[str, Any], by: User, today: dat
         setattr(session, name, value)
     _derive(session, by)
     _set_rights(session, rights)
-    db.session.flush()
+    _flush_once_per_link(session)
     changes = _diff(before, _snapshot(session))
     if changes:
         _audit(session, "updated", changes, by)
@@ -252,9 +266,15 @@ def _set_rights(session: HelpSession, rights: list[dict[str, Any]]) -> None:
     session.unmet_rights = kept
 
 
+RIGHT_AUDITED = ("right", "situation", "form", "reason", "action", "outcome", "filed_on", "opened_on", "closed_on",
+                 "follow_up_on")
+
+
 def _snapshot(session: HelpSession) -> dict[str, Any]:
     values = {name: _plain(getattr(session, name)) for name in AUDITED}
-    values["unmet_rights"] = sorted(f"{right.right}:{right.outcome}" for right in session.unmet_rights)
+    # Every coded field of each right (never its notes): an edit of a reason or a date is audited.
+    values["unmet_rights"] = sorted(
+        ":".join(str(_plain(getattr(right, name)) or "") for name in RIGHT_AUDITED) for right in session.unmet_rights)
     return values
 
 

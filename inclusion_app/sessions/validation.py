@@ -98,6 +98,8 @@ def clean_place(check: Checker, values: Mapping[str, Any], place_type: str | Non
             check.fail("help_point_id", _("This help point does not exist or is closed."))
     if place_type == "lieu_activite" and help_point_id is None and "help_point_id" not in check.errors:
         check.fail("help_point_id", _("Choose the help point where the session took place."))
+    if place_type != "lieu_activite" and help_point_id is not None and "help_point_id" not in check.errors:
+        check.fail("help_point_id", _("A help point is recorded only for a session at a help point."))
     commune_code = check.text(values.get("commune_code"), "commune_code", 5).upper()
     if commune_code and not INSEE_CODE.match(commune_code):
         check.fail("commune_code", _("Give the commune's INSEE code: 5 digits (2A or 2B then 3 digits in Corsica)."))

@@ -170,7 +170,10 @@ def test_the_follow_up_list_and_recording_an_outcome(english: Any, me: User, col
 
     html = get(english, "/accompagnements/suivi")
     shown = re.findall(r'action="/accompagnements/suivi/(\d+)', html)
-    assert [int(found) for found in shown] == [due.id, today.id, mates.id]
+    assert [int(found) for found in shown] == [due.id, today.id]  # a colleague's right: listed, no form
+    assert f'id="r{mates.id}-h"' in html
+    post(english, f"/accompagnements/suivi/{mates.id}", {"outcome": "inconnu"}, 403,
+         token_from="/accompagnements/suivi")
 
     path = f"/accompagnements/suivi/{due.id}"
     response = post(english, path, {"outcome": "ouvert", "on": "", "follow_up_on": "2026-12-10"}, 400,
@@ -259,4 +262,6 @@ def test_the_follow_up_list_runs_a_bounded_number_of_queries(english: Any, me: U
         unmet_right(help_session(owner, date=date(2026, 11, day), resident_id=resident().id), follow_up_on=TODAY)
     db.session.commit()
     assert _queries_for(english, "/accompagnements/suivi") == few
-    assert get(english, "/accompagnements/suivi").count('action="/accompagnements/suivi/') == 12
+    html = get(english, "/accompagnements/suivi")
+    assert html.count('<section class="readback"') == 12
+    assert html.count('action="/accompagnements/suivi/') == 7  # forms for one's own rights only

@@ -1,8 +1,8 @@
 """outbox, help sessions, report counts
 
-Revision ID: 5c459a531d1d
+Revision ID: 4a06f6db1c4e
 Revises: bf2c4275e53b
-Create Date: 2026-11-29 19:15:14.163975
+Create Date: 2026-11-29 19:25:50.558220
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5c459a531d1d'
+revision = '4a06f6db1c4e'
 down_revision = 'bf2c4275e53b'
 branch_labels = None
 depends_on = None
@@ -116,6 +116,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_help_sessions_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index('ix_help_sessions_structure_date', ['structure_id', 'date'], unique=False)
         batch_op.create_index(batch_op.f('ix_help_sessions_walk_in_id'), ['walk_in_id'], unique=False)
+        batch_op.create_index('uq_help_sessions_live_appointment', ['appointment_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('uq_help_sessions_live_walk_in', ['walk_in_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.create_table('outbound_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -246,6 +248,8 @@ def downgrade():
 
     op.drop_table('outbound_messages')
     with op.batch_alter_table('help_sessions', schema=None) as batch_op:
+        batch_op.drop_index('uq_help_sessions_live_walk_in', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
+        batch_op.drop_index('uq_help_sessions_live_appointment', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_help_sessions_walk_in_id'))
         batch_op.drop_index('ix_help_sessions_structure_date')
         batch_op.drop_index(batch_op.f('ix_help_sessions_resident_id'))
