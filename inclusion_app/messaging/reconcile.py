@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=5)
+STALE_AFTER = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(hours=24)
 #: The provider's log is searched from this long before the claim (clocks differ a little).
 CLOCK_SLACK = timedelta(minutes=2)

@@ -95,8 +95,9 @@ class Job:
     ics: bytes | None = None
 
 
-#: Provider calls per sending thread in one claim (see `send_due_messages`).
-CALLS_PER_THREAD = 4
+#: Provider calls per sending thread in one claim (see `send_due_messages`): 16 calls of at most
+#: 30 s (the Twilio client's timeout) end before `reconcile.STALE_AFTER` (10 min).
+CALLS_PER_THREAD = 16
 
 
 def worker_name() -> str:

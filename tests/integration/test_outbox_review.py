@@ -12,8 +12,10 @@ from inclusion_app.extensions import db
 from inclusion_app.messaging import sender
 from inclusion_app.messaging.backends import ProviderError, redact_contacts
 from inclusion_app.messaging.outbox_admin import failure_burst
+from inclusion_app.messaging.reconcile import STALE_AFTER
 from inclusion_app.messaging.sender import send_due_messages
 from inclusion_app.messaging.texts import SmsParts, sms_text
+from inclusion_app.messaging.twilio_sms import TIMEOUT_SECONDS
 from inclusion_app.models import OutboundMessage
 from inclusion_app.residents.services import update_resident
 from inclusion_app.scheduling import booking
@@ -128,8 +130,9 @@ def test_a_claim_is_small_enough_for_a_slow_provider(app, monkeypatch):
     monkeypatch.setattr(sender, "claim_batch", lambda worker, now, size, report: sizes.append(size) or [])
     app.config["OUTBOX_SEND_CONCURRENCY"] = 2
     send_due_messages(now=MORNING, batch_size=200)
-    # 2 threads × 4 calls of at most 30 s each: a claim is settled long before STALE_AFTER (5 min).
     assert sizes == [2 * sender.CALLS_PER_THREAD]
+    # Each thread's calls (30 s timeout each) are all answered before another scheduler may take over.
+    assert timedelta(seconds=sender.CALLS_PER_THREAD * TIMEOUT_SECONDS) < STALE_AFTER
 
 
 def test_a_pass_stops_when_quiet_hours_begin(app, monkeypatch):

@@ -183,7 +183,7 @@ def test_an_unknown_outcome_is_left_for_reconciliation(app):
     assert messages(kind="confirmation")[0].status == "sending"
     sms(app).script = None
     assert send_due_messages(now=MORNING + timedelta(minutes=2)).sent == 0  # never re-sent blindly
-    assert send_due_messages(now=MORNING + timedelta(minutes=6)).review == 1
+    assert send_due_messages(now=MORNING + STALE_AFTER + timedelta(minutes=1)).review == 1
 
 
 def test_a_changed_number_cancels_the_queued_sms(app):
@@ -250,7 +250,7 @@ def test_two_schedulers_and_one_killed_mid_batch_never_send_twice_nor_lose_a_mes
             assert process.exitcode == 0
         db.session.expire_all()
         app.config.update(twilio_settings(fake), QUIET_HOURS="")
-        report = send_due_messages(now=datetime.now(UTC) + timedelta(minutes=10))  # the reconciliation pass
+        report = send_due_messages(now=datetime.now(UTC) + timedelta(minutes=15))  # the reconciliation pass
         received = fake.counts_by_body()
         sids = {request["form"]["Body"]: request["sid"] for request in fake.requests if request["method"] == "POST"}
     rows = db.session.execute(sa.select(OutboundMessage.body, OutboundMessage.status, OutboundMessage.provider_id,
