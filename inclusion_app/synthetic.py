@@ -28,7 +28,7 @@ from inclusion_app.auth.services import hash_password
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, AvailabilityRule, District, HelpPoint, Resident, User
 from inclusion_app.reports import facts
-from inclusion_app.synthetic_activity import Context, generate_activity
+from inclusion_app.synthetic_activity import Context, flush_batch, generate_activity
 from inclusion_app.territory.services import DEMO_DISTRICTS, import_districts, read_feature_collection
 from inclusion_app.text import fold
 from inclusion_app.vocabularies import PROCEDURES
@@ -244,8 +244,10 @@ def _appointments(scale: Scale, rng: random.Random, rules: list[_RuleRow], resid
         if row is not None:
             rows.append(row)
         if len(rows) == BATCH:
-            inserted += _flush_appointments(rows, report, scale.appointments, inserted)
-    return inserted + (_flush_appointments(rows, report, scale.appointments, inserted) if rows else 0)
+            inserted += flush_batch(Appointment, "appointments", rows, report, scale.appointments, inserted)
+    if rows:
+        inserted += flush_batch(Appointment, "appointments", rows, report, scale.appointments, inserted)
+    return inserted
 
 
 def _appointment_row(rng: random.Random, start: datetime, rule: _RuleRow, residents: list[int],
@@ -265,12 +267,3 @@ def _appointment_row(rng: random.Random, start: datetime, rule: _RuleRow, reside
             "procedure": rng.choice(list(PROCEDURES)), "needs": [], "notes": "", "booked_at": booked_at,
             "first_offered_at": booked_at + timedelta(days=rng.choice((1, 2, 3, 5, 8, 13))),
             "status_changed_at": start if past else None}
-
-
-def _flush_appointments(rows: list[dict[str, Any]], report: Progress, total: int, done: int) -> int:
-    count = len(rows)
-    db.session.execute(sa.insert(Appointment), rows)
-    db.session.commit()
-    rows.clear()
-    report("appointments", done + count, total)
-    return count

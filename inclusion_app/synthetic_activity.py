@@ -74,10 +74,7 @@ def _walk_ins(ctx: Context, total: int, report: Progress) -> int:
                          "served_at": None if left else arrived + timedelta(minutes=rng.randint(5, 60)),
                          "left_at": arrived + timedelta(minutes=30) if left else None,
                          "counsellor_id": None if left else rng.choice(ctx.counsellors)})
-        db.session.execute(sa.insert(WalkIn), rows)
-        db.session.commit()
-        done += len(rows)
-        report("walk-ins", done, total)
+        done += flush_batch(WalkIn, "walk-ins", rows, report, total, done)
     return done
 
 
@@ -194,10 +191,10 @@ def _messages(ctx: Context, total: int, report: Progress) -> int:
                 break
             rows.append(_message_row(ctx.rng, appointment, kind, due, now))
         if len(rows) >= BATCH or done + len(rows) >= total:
-            done += _flush(rows, report, total, done)
+            done += flush_batch(OutboundMessage, "messages", rows, report, total, done)
         if done >= total:
             break
-    return done + (_flush(rows, report, total, done) if rows else 0)
+    return done + (flush_batch(OutboundMessage, "messages", rows, report, total, done) if rows else 0)
 
 
 def _message_row(rng: random.Random, appointment: Any, kind: str, due: datetime, now: datetime) -> dict[str, Any]:
@@ -217,10 +214,12 @@ def _message_row(rng: random.Random, appointment: Any, kind: str, due: datetime,
             "created_at": appointment.booked_at, "updated_at": due}
 
 
-def _flush(rows: list[dict[str, Any]], report: Progress, total: int, done: int) -> int:
+def flush_batch(model: Any, what: str, rows: list[dict[str, Any]], report: Progress, total: int, done: int) -> int:
+    """Insert `rows` of `model` in one statement, commit, empty the list and report `what` done
+    out of `total`; returns how many were inserted."""
     count = len(rows)
-    db.session.execute(sa.insert(OutboundMessage), rows)
+    db.session.execute(sa.insert(model), rows)
     db.session.commit()
     rows.clear()
-    report("messages", done + count, total)
+    report(what, done + count, total)
     return count

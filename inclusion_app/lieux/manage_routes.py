@@ -22,10 +22,6 @@ from inclusion_app.security import roles_required
 MANAGERS = ("manager", "admin")
 
 
-def _page() -> int:
-    return page_number()
-
-
 @bp.route("/manage/help-points")
 @roles_required(*MANAGERS)
 def manage_list() -> str:
@@ -36,7 +32,7 @@ def manage_list() -> str:
         "lieux/manage/list.html",
         search=search,
         query=query or "",
-        help_points=manage_services.help_points_page(query, _page()),
+        help_points=manage_services.help_points_page(query, page_number()),
         duplicates_count=manage_services.open_duplicates_count(),
     )
 
@@ -91,7 +87,8 @@ def manage_reactivate(help_point_id: int) -> Response:
 @roles_required(*MANAGERS)
 def manage_duplicates() -> str:
     """Probable duplicates still to decide, 10 a page, each with merge and dismiss buttons."""
-    return render_template("lieux/manage/duplicates.html", duplicates=manage_services.open_duplicates_page(_page()))
+    duplicates = manage_services.open_duplicates_page(page_number())
+    return render_template("lieux/manage/duplicates.html", duplicates=duplicates)
 
 
 @bp.route("/manage/help-points/duplicates/<int:duplicate_id>/merge", methods=["POST"])

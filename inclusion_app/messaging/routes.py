@@ -36,11 +36,6 @@ bp = Blueprint("messages", __name__, url_prefix="/messages")
 DEFAULT_DAYS = 30
 
 
-def _page() -> int:
-    """The `page` argument, from 1 to 100,000 (a larger one would overflow the database's integers)."""
-    return page_number()
-
-
 @bp.route("/")
 @roles_required("admin", "manager")
 def outbox() -> str:
@@ -54,7 +49,7 @@ def outbox() -> str:
     filters = form.filters(with_recipient=is_admin)
     return render_template(
         "messaging/outbox.html", form=form, is_admin=is_admin, now=utcnow(),
-        messages=outbox_admin.messages_page(filters, _page()), counts=outbox_admin.status_counts(filters),
+        messages=outbox_admin.messages_page(filters, page_number()), counts=outbox_admin.status_counts(filters),
         labels=labels, show=lambda recipient: outbox_admin.shown_recipient(recipient, current_user.role),
         can_send_again=outbox_admin.can_send_again, query_args=_query_args(),
     )
@@ -102,7 +97,7 @@ def templates() -> str:
 def to_call_list() -> str:
     """Upcoming appointments of residents who receive no SMS nor email: to remind by phone."""
     include_reached = request.args.get("all") == "1"
-    rows = to_call.to_call_page(_page(), include_reached=include_reached)
+    rows = to_call.to_call_page(page_number(), include_reached=include_reached)
     return render_template("messaging/to_call.html", rows=rows, include_reached=include_reached,
                            labels=labels, place_name=to_call.place_name, days=to_call.DAYS_AHEAD,
                            phone_display=phone_display)

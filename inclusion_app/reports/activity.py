@@ -12,14 +12,13 @@ one person per individual session plus the participants of collective workshops.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
+from inclusion_app.reports.facts_sql import MISSING
 from inclusion_app.reports.suppression import protect, series
 
-MISSING = "non_renseigne"
 SHARES = {
     "type": list(vocabularies.SESSION_TYPES),
     "outcome": [*vocabularies.SESSION_OUTCOMES, MISSING],
@@ -47,7 +46,7 @@ def activity(f: Any) -> dict[str, Any]:
         shown_before, _ = series(before[name], codes)
         report[f"by_{name}"] = [{name: code, "sessions": shown[code], "previous": shown_before[code]}
                                 for code in codes]
-    months = _months(f.date_from, f.date_to)
+    months = [f"{month:%Y-%m}" for month in facts.months_between(f.date_from, f.date_to)]
     by_month, _ = series(facts.read_months(f, "sessions"), months)
     report["by_month"] = [{"month": month, "sessions": by_month[month]} for month in months]
     sessions = protect(now["sessions"])
@@ -68,12 +67,3 @@ def _figures(f: Any) -> dict[str, Any]:
         else:
             figures[metric][code] += value
     return figures
-
-
-def _months(first: date, last: date) -> list[str]:
-    """Every "YYYY-MM" from the month of `first` to the month of `last`."""
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months

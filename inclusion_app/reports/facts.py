@@ -35,7 +35,7 @@ from inclusion_app.models import (
     WalkIn,
 )
 from inclusion_app.reports.facts_sql import all_sources, is_sqlite, served_source
-from inclusion_app.scheduling.slots import local_zone
+from inclusion_app.scheduling.slots import local_date, local_zone
 
 logger = logging.getLogger(__name__)
 SCOPES = {"district": (True, False), "help_point": (False, True), "all": (False, False)}
@@ -43,7 +43,7 @@ CHUNK_DAYS = 31
 
 
 def _local(moment: datetime | None) -> date | None:
-    return moment.astimezone(local_zone()).date() if moment is not None else None
+    return local_date(moment) if moment is not None else None
 
 
 def mark_dirty(days: Iterable[date | None]) -> None:
@@ -164,7 +164,7 @@ def rebuild_all() -> tuple[date, date] | None:
         chunk_end = min(last, first + timedelta(days=CHUNK_DAYS - 1))
         _rebuild_days(first, chunk_end)
         first = chunk_end + timedelta(days=1)
-    _rebuild_months(_months(bounds[0], bounds[1]))
+    _rebuild_months(months_between(bounds[0], bounds[1]))
     return bounds
 
 
@@ -182,7 +182,7 @@ def rebuild_recent(today: date | None = None) -> None:
         _rebuild_days(first, chunk_end)
         db.session.commit()
         first = chunk_end + timedelta(days=1)
-    _rebuild_months(_months(last - timedelta(days=RECENT_DAYS), last))
+    _rebuild_months(months_between(last - timedelta(days=RECENT_DAYS), last))
     db.session.commit()
 
 
@@ -242,7 +242,8 @@ def _rebuild_months(months: Iterable[date]) -> None:
             ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], query))
 
 
-def _months(first: date, last: date) -> list[date]:
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month from `first`'s to `last`'s."""
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
@@ -253,7 +254,7 @@ def _months(first: date, last: date) -> list[date]:
 def period_condition(first: date, last: date) -> Any:
     """SQL condition on ReportFact selecting a period: month rows of its whole months, day rows
     of the days before the first whole month and after the last one."""
-    whole = [m for m in _months(first, last)
+    whole = [m for m in months_between(first, last)
              if m >= first and m.replace(day=calendar.monthrange(m.year, m.month)[1]) <= last]
     if not whole:
         return sa.and_(ReportFact.grain == "day", ReportFact.day.between(first, last))

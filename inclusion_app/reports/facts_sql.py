@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, HelpPoint, HelpSession, Resident, UnmetRight, WalkIn
+from inclusion_app.scheduling.agenda import day_bounds
 from inclusion_app.scheduling.slots import local_zone
 
 FILED_OUTCOMES = ("deposee", "ouvert", "refuse")
@@ -31,8 +32,7 @@ def is_sqlite() -> bool:
 
 def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """Local midnight of `first` and of the day after `last`, as aware instants."""
-    zone = local_zone()
-    return datetime.combine(first, time(), zone), datetime.combine(last + timedelta(days=1), time(), zone)
+    return day_bounds(first, (last - first).days + 1)
 
 
 def _offsets(first: date, last: date) -> list[tuple[datetime, int]]:

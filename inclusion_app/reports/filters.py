@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
 from inclusion_app.extensions import db
 from inclusion_app.inputs import MAX_ID
 from inclusion_app.models import District, HelpPoint
-from inclusion_app.scheduling.slots import local_zone
 
 MAX_PERIOD_DAYS = 5 * 366
 
@@ -42,13 +41,6 @@ class ReportFilter:
     def days(self) -> int:
         """Number of days in the period."""
         return (self.date_to - self.date_from).days + 1
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """(start, end) of the period as aware instants: local midnight of `date_from` to local
-        midnight after `date_to` (end excluded)."""
-        zone = local_zone()
-        return (datetime.combine(self.date_from, time(), zone),
-                datetime.combine(self.date_to + timedelta(days=1), time(), zone))
 
     def previous(self) -> ReportFilter:
         """The period of the same length just before this one, same district and help point."""

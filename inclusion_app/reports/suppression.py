@@ -18,7 +18,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from statistics import median
 from typing import Any
 
 THRESHOLD = 11
@@ -55,17 +54,9 @@ def rate(numerator: Count, denominator: Count, digits: int = 3) -> float | None:
     return round(numerator / denominator, digits)
 
 
-def protected_median(values: list[float], digits: int = 1) -> float | None:
-    """The median of at least 11 values (days, minutes…), else None: a median of a few people is
-    nearly one person's value."""
-    if len(values) < THRESHOLD:
-        return None
-    return round(float(median(values)), digits)
-
-
 def histogram_median(histogram: Mapping[int, int], digits: int = 1) -> float | None:
     """The median of values given as {value: how many} (whole days…), when there are at least 11
-    of them, else None (as `protected_median`)."""
+    of them, else None: a median of a few people is nearly one person's value."""
     total = sum(histogram.values())
     if total < THRESHOLD:
         return None

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from inclusion_app.inputs import page_number
 from inclusion_app.lieux.display import phone_display, weekday_names
 from inclusion_app.models import Appointment, HelpPoint
 from inclusion_app.scheduling import agenda
@@ -137,11 +136,6 @@ def render_page(template: str, **context: Any) -> str:
     the steps `one_day` and `one_week`."""
     return render_template(TEMPLATES + template, show=Display(), now=agenda.now(), one_day=timedelta(days=1),
                            one_week=timedelta(days=7), **context)
-
-
-def page_argument() -> int:
-    """The `page` query argument, 1 when absent or invalid."""
-    return page_number()
 
 
 def day_argument() -> date:

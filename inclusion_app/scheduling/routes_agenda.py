@@ -21,11 +21,12 @@ from werkzeug.wrappers import Response
 
 from inclusion_app.extensions import db, limiter
 from inclusion_app.i18n import current_locale
+from inclusion_app.inputs import page_number
 from inclusion_app.models import Absence, Appointment, Closure, HelpPoint, User
 from inclusion_app.scheduling import agenda, bp
 from inclusion_app.scheduling import agenda_calendar as calendar_feeds
 from inclusion_app.scheduling import agenda_walk_ins as walk_ins_service
-from inclusion_app.scheduling.agenda_display import day_argument, help_sessions_of, page_argument, render_page
+from inclusion_app.scheduling.agenda_display import day_argument, help_sessions_of, render_page
 from inclusion_app.scheduling.agenda_forms import (
     PERIOD_FIELDS,
     AbsenceForm,
@@ -169,7 +170,7 @@ def _own_or_managed(absence: Absence) -> Absence:
 def absences() -> str:
     """Absences not over yet: one's own for a counsellor, everyone's for managers and admins."""
     mine = current_user.id if current_user.role == "counsellor" else None
-    return render_page("absences.html", rows=agenda.future_absences(mine, page_argument()))
+    return render_page("absences.html", rows=agenda.future_absences(mine, page_number()))
 
 
 @bp.route("/absences/new", methods=["GET", "POST"])
@@ -227,7 +228,7 @@ def absence_delete(absence_id: int) -> Response:
 @roles_required(*MANAGERS)
 def closures() -> str:
     """Help point closures not over yet."""
-    return render_page("closures.html", rows=agenda.future_closures(page_argument()))
+    return render_page("closures.html", rows=agenda.future_closures(page_number()))
 
 
 @bp.route("/closures/new", methods=["GET", "POST"])
@@ -278,7 +279,7 @@ def closure_delete(closure_id: int) -> Response:
 @roles_required("phone_agent")
 def rebooking() -> str:
     """Booked appointments that overlap an absence or a closure: whom to call, and a link to move each."""
-    return render_page("rebooking.html", rows=agenda.rebooking_page(page_argument()))
+    return render_page("rebooking.html", rows=agenda.rebooking_page(page_number()))
 
 
 # ---------------------------------------------------------------- the iCalendar feed

@@ -11,15 +11,24 @@ A link kept unchanged on update is not checked again (the appointment may have b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, HelpPoint, Resident, User, WalkIn
 from inclusion_app.models.sessions import HelpSession
 from inclusion_app.sessions.fields import Checker
+
+# The appointment or walk-in a session is logged for: its model, and the messages of a bad link.
+LINKS: dict[str, tuple[type[Appointment] | type[WalkIn], Any]] = {
+    "appointment_id": (Appointment, _l("This appointment does not exist or is not yours.")),
+    "walk_in_id": (WalkIn, _l("This walk-in does not exist or is not at your help points.")),
+}
+ALREADY_LOGGED = {"appointment_id": _l("A session is already logged for this appointment."),
+                  "walk_in_id": _l("A session is already logged for this walk-in.")}
 
 
 def clean_links(check: Checker, values: Mapping[str, Any], by: User,
@@ -30,29 +39,20 @@ def clean_links(check: Checker, values: Mapping[str, Any], by: User,
         resident = db.session.get(Resident, resident_id)
         if resident is None or resident.deleted_at is not None or resident.merged_into_id is not None:
             check.fail("resident_id", _("This resident does not exist (or was merged or deleted)."))
-    appointment_id = check.identifier(values.get("appointment_id"), "appointment_id")
-    if appointment_id is not None and appointment_id != (previous.appointment_id if previous else None):
-        _check_appointment(check, appointment_id, by, previous)
-    walk_in_id = check.identifier(values.get("walk_in_id"), "walk_in_id")
-    if walk_in_id is not None and walk_in_id != (previous.walk_in_id if previous else None):
-        _check_walk_in(check, walk_in_id, by, previous)
-    return {"resident_id": resident_id, "appointment_id": appointment_id, "walk_in_id": walk_in_id}
+    links = {field: check.identifier(values.get(field), field) for field in LINKS}
+    for field, value in links.items():
+        if value is not None and value != (getattr(previous, field) if previous else None):
+            _check_link(check, field, value, by, previous)
+    return {"resident_id": resident_id, **links}
 
 
-def _check_appointment(check: Checker, appointment_id: int, by: User, previous: HelpSession | None) -> None:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or not (appointment.counsellor_id == by.id or works_at(by, appointment.help_point)):
-        check.fail("appointment_id", _("This appointment does not exist or is not yours."))
-    elif _already_logged(HelpSession.appointment_id, appointment_id, previous):
-        check.fail("appointment_id", _("A session is already logged for this appointment."))
-
-
-def _check_walk_in(check: Checker, walk_in_id: int, by: User, previous: HelpSession | None) -> None:
-    walk_in = db.session.get(WalkIn, walk_in_id)
-    if walk_in is None or not (walk_in.counsellor_id == by.id or works_at(by, walk_in.help_point)):
-        check.fail("walk_in_id", _("This walk-in does not exist or is not at your help points."))
-    elif _already_logged(HelpSession.walk_in_id, walk_in_id, previous):
-        check.fail("walk_in_id", _("A session is already logged for this walk-in."))
+def _check_link(check: Checker, field: str, value: int, by: User, previous: HelpSession | None) -> None:
+    model, not_yours = LINKS[field]
+    row = cast(Appointment | WalkIn | None, db.session.get(model, value))
+    if row is None or not (row.counsellor_id == by.id or works_at(by, row.help_point)):
+        check.fail(field, str(not_yours))
+    elif already_logged(field, value, previous):
+        check.fail(field, str(ALREADY_LOGGED[field]))
 
 
 def works_at(user: User, point: HelpPoint | None) -> bool:
@@ -64,8 +64,10 @@ def works_at(user: User, point: HelpPoint | None) -> bool:
     return any(counsellor.id == user.id for counsellor in point.counsellors)
 
 
-def _already_logged(column: Any, value: int, previous: HelpSession | None) -> bool:
-    query = sa.select(HelpSession.id).where(column == value, HelpSession.deleted_at.is_(None))
+def already_logged(field: str, value: int, previous: HelpSession | None) -> bool:
+    """True when a live session other than `previous` is logged for this appointment or walk-in
+    (`field` is `appointment_id` or `walk_in_id`)."""
+    query = sa.select(HelpSession.id).where(getattr(HelpSession, field) == value, HelpSession.deleted_at.is_(None))
     if previous is not None:
         query = query.where(HelpSession.id != previous.id)
     return db.session.scalar(query.limit(1)) is not None

@@ -29,10 +29,6 @@ FOLLOW_UP_OUTCOMES = ("deposee", "ouvert", "refuse", "abandonne", "inconnu")
 OUTCOME_DATE = {"deposee": "filed_on", "ouvert": "opened_on", "refuse": "closed_on", "abandonne": "closed_on"}
 
 
-def _page() -> int:
-    return page_number()
-
-
 def _day(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> date | None:
     """A `YYYY-MM-DD` argument, None when absent; a message in `errors` when not a date."""
     text = args.get(name, "").strip()
@@ -72,7 +68,7 @@ def history() -> tuple[str, int]:
     """One's sessions and one's structures' (`services.visible_sessions`), newest first, filtered by
     period, type, theme, procedure, outcome, whose (`scope`) and `with_rights`; 20 a page."""
     filters = history_filters(request.args)
-    found = db.paginate(pages.history_query(current_user, filters), page=_page(), per_page=pages.PER_PAGE,
+    found = db.paginate(pages.history_query(current_user, filters), page=page_number(), per_page=pages.PER_PAGE,
                         error_out=False, count=True)
     return render_page("history.html", 400 if filters.errors else 200, filters=filters, found=found,
                        scopes=SCOPES)
@@ -86,7 +82,7 @@ def follow_up() -> tuple[str, int]:
 
 
 def _follow_up_page(failed: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
-    found = db.paginate(pages.follow_up_query(current_user, pages.today()), page=_page(), per_page=pages.PER_PAGE,
+    found = db.paginate(pages.follow_up_query(current_user, pages.today()), page=page_number(), per_page=pages.PER_PAGE,
                         error_out=False, count=True)
     return render_page("follow_up.html", status, found=found, outcomes=FOLLOW_UP_OUTCOMES,
                        failed=failed or {})

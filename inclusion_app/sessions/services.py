@@ -28,7 +28,7 @@ from inclusion_app.models import HelpPoint, Resident, User, user_structures
 from inclusion_app.models.sessions import HelpSession, HelpSessionChange, UnmetRight
 from inclusion_app.sessions import validation
 from inclusion_app.sessions.fields import Checker
-from inclusion_app.sessions.links import clean_links
+from inclusion_app.sessions.links import ALREADY_LOGGED, already_logged, clean_links
 from inclusion_app.sessions.rights import clean_right, clean_rights, right_codes, right_to_dict
 
 __all__ = ["SessionError", "age_band", "can_edit", "can_read", "create", "delete", "restore", "right_codes",
@@ -79,8 +79,7 @@ def _flush_once_per_link(session: HelpSession, add: bool = False) -> None:
             db.session.flush()
     except sa.exc.IntegrityError as error:
         field = "walk_in_id" if "walk_in" in str(error.orig) else "appointment_id"
-        raise SessionError({field: _("A session is already logged for this appointment.") if field ==
-                            "appointment_id" else _("A session is already logged for this walk-in.")}) from None
+        raise SessionError({field: str(ALREADY_LOGGED[field])}) from None
 
 
 def update(session: HelpSession, values: Mapping[str, Any], by: User, today: date) -> HelpSession:
@@ -123,14 +122,10 @@ def delete(session: HelpSession, by: User, at: datetime) -> None:
 def restore(session: HelpSession, by: User, at: datetime) -> None:
     """Undo a soft delete; audit `restored`; flush. Raises SessionError on `appointment_id` or
     `walk_in_id` when another live session has been logged for it meanwhile."""
-    links = ((HelpSession.appointment_id, "appointment_id", _("A session is already logged for this appointment.")),
-             (HelpSession.walk_in_id, "walk_in_id", _("A session is already logged for this walk-in.")))
-    for column, field, message in links:
+    for field in ALREADY_LOGGED:
         value = getattr(session, field)
-        taken = value is not None and db.session.scalar(sa.select(HelpSession.id).where(
-            column == value, HelpSession.deleted_at.is_(None), HelpSession.id != session.id).limit(1))
-        if taken:
-            raise SessionError({field: message})
+        if value is not None and already_logged(field, value, session):
+            raise SessionError({field: str(ALREADY_LOGGED[field])})
     session.deleted_at, session.deleted_by_id = None, None
     _audit(session, "restored", {}, by, at)
     db.session.flush()
