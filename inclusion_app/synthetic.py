@@ -206,7 +206,7 @@ def _residents(scale: Scale, rng: random.Random, districts: list[District], repo
 def _resident_row(number: int, rng: random.Random, district_id: int) -> dict[str, Any]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     has_mobile = rng.random() < 0.75
-    channel = "sms" if has_mobile and rng.random() < 0.8 else "none"
+    channel = "sms" if has_mobile and rng.random() < 0.8 else "email" if rng.random() < 0.3 else "none"
     return {"first_name": first, "last_name": last, "search_name": fold(f"{first} {last}"),
             "phone": f"+33781{number:06d}" if has_mobile else f"+33549{number:06d}", "phone_is_mobile": has_mobile,
             "email": f"resident{number}@{SYNTHETIC_DOMAIN}", "language": "fr", "reminder_channel": channel,

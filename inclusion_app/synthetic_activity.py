@@ -134,12 +134,27 @@ def _session_row(ctx: Context, appointment: tuple[Any, ...] | None) -> dict[str,
         "referral_structure": "", "resident_id": resident_id, "appointment_id": appointment_id,
         "birth_year": birth_year, "age_band": age_band(birth_year, day),
         "gender": rng.choice(list(vocabularies.GENDERS)),
-        "social_status": rng.choice(list(vocabularies.SOCIAL_STATUSES)),
+        "social_status": _social_status(rng, None if birth_year is None else day.year - birth_year, need),
         "is_first_visit": rng.random() < 0.4, "title": "Atelier découverte" if collective else "",
         "level": rng.choice(list(vocabularies.WORKSHOP_LEVELS)) if collective else None,
         "participants": {"total": (n := rng.randint(3, 12))} if collective else None,
         "participants_total": n if collective else None,
     }
+
+
+def _social_status(rng: random.Random, age: int | None, need: float) -> str:
+    """A status plausible for the age: pupils under 18, mostly retired from 62, more jobless where
+    need is high (`need` from 0.6 to 2.4)."""
+    if age is None or rng.random() < 0.08:
+        return "non_communique"
+    if age < 18:
+        return "scolarise"
+    if age >= 62:
+        return "retraite" if rng.random() < 0.9 else "sans_emploi"
+    jobless = min(0.75, 0.3 * need)
+    if age < 25 and rng.random() < 0.3:
+        return "scolarise"
+    return "sans_emploi" if rng.random() < jobless else "en_emploi"
 
 
 def _themes(rng: random.Random, need: float, procedure: str | None) -> list[str]:
@@ -176,17 +191,19 @@ def _right_row(ctx: Context, session_id: int, detected: date) -> dict[str, Any]:
 
 
 def _messages(ctx: Context, total: int, report: Progress) -> int:
-    """A confirmation and reminders (48 h and 3 h) for appointments of residents reached by SMS."""
+    """A confirmation and reminders for appointments of residents reached by SMS (48 h and 3 h
+    before) or by email (48 h before), up to `total`."""
     query = (sa.select(Appointment.id, Appointment.resident_id, Appointment.starts_at, Appointment.booked_at,
-                       Appointment.status, Resident.phone)
+                       Appointment.status, Resident.phone, Resident.email, Resident.reminder_channel)
              .join(Resident, Resident.id == Appointment.resident_id)
-             .where(Resident.reminder_channel == "sms").order_by(Appointment.id))
+             .where(Resident.reminder_channel.in_(("sms", "email"))).order_by(Appointment.id))
     done, now = 0, datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for appointment in db.session.execute(query).yield_per(BATCH):
-        for kind, due in (("confirmation", appointment.booked_at),
-                          ("reminder", appointment.starts_at - timedelta(hours=48)),
-                          ("reminder", appointment.starts_at - timedelta(hours=3))):
+        offsets = (48, 3) if appointment.reminder_channel == "sms" else (48,)
+        dues = [("confirmation", appointment.booked_at),
+                *(("reminder", appointment.starts_at - timedelta(hours=hours)) for hours in offsets)]
+        for kind, due in dues:
             if done + len(rows) >= total:
                 break
             rows.append(_message_row(ctx.rng, appointment, kind, due, now))
@@ -198,20 +215,27 @@ def _messages(ctx: Context, total: int, report: Progress) -> int:
 
 
 def _message_row(rng: random.Random, appointment: Any, kind: str, due: datetime, now: datetime) -> dict[str, Any]:
+    sms = appointment.reminder_channel == "sms"
     if due > now:
         status = "pending"
-    else:
+    elif sms:
         status = rng.choices(("delivered", "sent", "undelivered", "failed", "expired"), (90, 4, 3, 2, 1))[0]
+    else:
+        status = rng.choices(("sent", "failed", "expired"), (97, 2, 1))[0]
     failed = status in ("undelivered", "failed")
-    return {"kind": kind, "channel": "sms", "appointment_id": appointment.id, "resident_id": appointment.resident_id,
-            "recipient": appointment.phone, "language": "fr", "subject": "",
-            "body": f"RDV conseiller numerique le {appointment.starts_at:%d/%m a %Hh%M}. Rep. ANNULER pour annuler.",
+    error = rng.choice(("30003", "30005", "21614") if sms else ("550", "552")) if failed else None
+    when = f"{appointment.starts_at:%d/%m a %Hh%M}"
+    return {"kind": kind, "channel": appointment.reminder_channel, "appointment_id": appointment.id,
+            "resident_id": appointment.resident_id, "recipient": appointment.phone if sms else appointment.email,
+            "language": "fr", "subject": "" if sms else f"Votre rendez-vous du {when}",
+            "body": f"RDV conseiller numerique le {when}. Rep. ANNULER pour annuler." if sms
+            else f"Bonjour, votre rendez-vous avec un conseiller numerique est le {when}.",
             "status": status, "due_at": due, "expires_at": appointment.starts_at, "attempts": 0 if status == "pending"
             else 1, "sent_at": None if status in ("pending", "expired") else due,
             "delivered_at": due + timedelta(seconds=5) if status == "delivered" else None,
-            "provider_id": None if status in ("pending", "expired") else f"SM{rng.getrandbits(128):032x}",
-            "error_code": rng.choice(("30003", "30005", "21614")) if failed else None, "error_message": "",
-            "created_at": appointment.booked_at, "updated_at": due}
+            "provider_id": None if status in ("pending", "expired") or not sms else f"SM{rng.getrandbits(128):032x}",
+            "error_code": error,
+            "error_message": "", "created_at": appointment.booked_at, "updated_at": due}
 
 
 def flush_batch(model: Any, what: str, rows: list[dict[str, Any]], report: Progress, total: int, done: int) -> int:

@@ -29,7 +29,8 @@ from inclusion_app.extensions import db
 from inclusion_app.lieux.hours import InvalidHours, weekly_open_minutes
 from inclusion_app.models import AvailabilityRule, District, HelpPoint
 from inclusion_app.reports import facts
-from inclusion_app.reports.suppression import Count, histogram_median, protect, rate, series
+from inclusion_app.reports.grids import district_keys, district_series, margins, read_by_district
+from inclusion_app.reports.suppression import Count, grid_from, histogram_median, protect, rate, series
 from inclusion_app.scheduling.slots import _holidays
 
 COUNTS = ("appointments_booked", "appointments_attended", "sessions", "residents_served", "walk_ins")
@@ -68,6 +69,9 @@ def coverage(f: Any) -> CoverageReport:
     keys = [d.id for d in districts]
     raw, delays = _raw_counts(territory, keys)
     shown = {name: series(raw[name], keys) for name in COUNTS}
+    if f.help_point_id:
+        walk_ins = _help_point_walk_ins(f, keys[0])
+        shown["walk_ins"] = ({keys[0]: walk_ins}, walk_ins)
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
     rows = [_district_row(d, raw, shown, hours, rules, delays) for d in districts]
@@ -79,6 +83,20 @@ def coverage(f: Any) -> CoverageReport:
     totals = _totals(raw, shown, hours, rules, delays, keys)
     totals["residents_served"] = protect(sum(facts.served(f).values()))  # distinct, not the districts' sum
     return CoverageReport(rows, totals)
+
+
+def _help_point_walk_ins(f: Any, district: Any) -> Count:
+    """A help point's walk-ins as published: its district's walk-ins are exactly those of its help
+    points, so the help point's count is its cell of the series of its district's help points,
+    with the district's total as the territory publishes it (`reports.grids`)."""
+    territory = replace(f, help_point_id=None, district_id=None)
+    by_district, total = district_series(read_by_district(territory, ("walk_ins",))["walk_ins"], district_keys())
+    siblings = list(db.session.scalars(sa.select(HelpPoint.id).where(
+        HelpPoint.district_id.is_(None) if district is None else HelpPoint.district_id == district)))
+    counts = facts.read_by_help_point(f, "walk_ins", siblings)
+    grid = grid_from(((0, point, counts.get(point, 0)) for point in siblings), [0], siblings,
+                     margins=margins({0: by_district[district]}, by_district[district]))
+    return grid.shown((0, f.help_point_id))
 
 
 def _districts(f: Any) -> list[Any]:

@@ -211,18 +211,24 @@ def _ranges(days: Sequence[date]) -> list[tuple[date, date]]:
 
 def _rebuild_days(first: date, last: date) -> None:
     """Replace the day rows and the served residents of the range."""
+    if not is_sqlite():
+        # The union's estimated cost makes PostgreSQL JIT-compile it: 3.4 s of compiling for a
+        # month whose query runs in 0.4 s (measured at city scale, PostgreSQL 15).
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     in_range = ReportFact.day.between(first, last)
     db.session.execute(sa.delete(ReportFact).where(ReportFact.grain == "day", in_range))
     db.session.execute(sa.delete(ReportServed).where(ReportServed.day.between(first, last)))
-    source = sa.union_all(*all_sources(first, last)).subquery()
+    # The sources are computed once (a materialized CTE) and summed in the three scopes.
+    source = sa.union_all(*all_sources(first, last)).cte("source").prefix_with("MATERIALIZED")
+    scopes = []
     for scope, (by_district, by_help_point) in SCOPES.items():
         district = source.c.district_id if by_district else sa.literal(0)
         help_point = source.c.help_point_id if by_help_point else sa.literal(0)
-        query = (sa.select(sa.literal("day"), source.c.day, sa.literal(scope), district, help_point, source.c.metric,
-                           source.c.code, sa.func.sum(source.c.value))
-                 .group_by(source.c.day, district, help_point, source.c.metric, source.c.code))
-        db.session.execute(sa.insert(ReportFact).from_select(
-            ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], query))
+        scopes.append(sa.select(sa.literal("day"), source.c.day, sa.literal(scope), district, help_point,
+                                source.c.metric, source.c.code, sa.func.sum(source.c.value))
+                      .group_by(source.c.day, district, help_point, source.c.metric, source.c.code))
+    db.session.execute(sa.insert(ReportFact).from_select(
+        ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], sa.union_all(*scopes)))
     served = served_source(first, last).subquery()
     db.session.execute(sa.insert(ReportServed).from_select(
         ["day", "resident_id", "district_id", "help_point_id"], sa.select(*served.c)))
@@ -285,15 +291,25 @@ def read(f: Any, metrics: Sequence[str], by_district: bool = False) -> dict[tupl
     return {(district, metric, code): int(value) for district, metric, code, value in db.session.execute(query)}
 
 
-def read_months(f: Any, metric: str) -> dict[str, int]:
-    """{"YYYY-MM": value} of one metric (code '') over the period of `f`."""
-    scope, condition = scope_of(f)
-    query = (sa.select(ReportFact.day, sa.func.sum(ReportFact.value))
+def read_by_help_point(f: Any, metric: str, help_point_ids: Sequence[int]) -> dict[int, int]:
+    """{help point id: value} of one metric (code '') over the period of `f`, for these help points."""
+    query = (sa.select(ReportFact.help_point_id, sa.func.sum(ReportFact.value))
+             .where(ReportFact.scope == "help_point", ReportFact.help_point_id.in_(help_point_ids),
+                    ReportFact.metric == metric, period_condition(f.date_from, f.date_to))
+             .group_by(ReportFact.help_point_id))
+    return {help_point: int(value) for help_point, value in db.session.execute(query)}
+
+
+def read_months(f: Any, metric: str, by_district: bool = False) -> dict[tuple[int, str], int]:
+    """{(district id or 0, "YYYY-MM"): value} of one metric (code '') over the period of `f`
+    (district 0 for the scopes that are not by district)."""
+    scope, condition = scope_of(f, by_district)
+    query = (sa.select(ReportFact.district_id, ReportFact.day, sa.func.sum(ReportFact.value))
              .where(ReportFact.scope == scope, condition, ReportFact.metric == metric,
-                    period_condition(f.date_from, f.date_to)).group_by(ReportFact.day))
-    months: dict[str, int] = defaultdict(int)
-    for day, value in db.session.execute(query):
-        months[f"{day:%Y-%m}"] += int(value)
+                    period_condition(f.date_from, f.date_to)).group_by(ReportFact.district_id, ReportFact.day))
+    months: dict[tuple[int, str], int] = defaultdict(int)
+    for district, day, value in db.session.execute(query):
+        months[(district, f"{day:%Y-%m}")] += int(value)
     return months
 
 

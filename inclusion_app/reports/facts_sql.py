@@ -22,7 +22,7 @@ from inclusion_app.scheduling.slots import local_zone
 FILED_OUTCOMES = ("deposee", "ouvert", "refuse")
 KNOWN_OUTCOMES = ("deposee", "ouvert", "refuse", "abandonne")
 MISSING = "non_renseigne"
-SESSION_CODES = ("type", "outcome", "autonomy", "age_band", "gender")
+SESSION_CODES = ("type", "outcome", "autonomy", "age_band", "gender", "social_status")
 
 
 def is_sqlite() -> bool:

@@ -76,16 +76,24 @@ def histogram_median(histogram: Mapping[int, int], digits: int = 1) -> float | N
 
 @dataclass
 class Grid:
-    """A table of counts with its row totals, column totals and grand total, all published.
+    """A table of counts with its row totals, column totals and grand total.
 
     `cells[(row, column)]` are the counts (missing cells count as 0). After `suppress()`, `shown`
-    gives each cell and total as published: an int, or a `Hidden` reason.
+    gives each cell and total as published: an int, or a `Hidden` reason. `row_totals=False` for
+    codes of a multiple choice (a row's cells do not add up to a published figure) and
+    `grand_total=False` when the grand total is published nowhere. `margins` are totals already
+    published by another table (e.g. sessions by district in the coverage report): their state
+    ({key: int or Hidden}) is taken as given and never changed here, so that two tables sharing a
+    margin cannot be played against each other.
     """
 
     rows: list[Hashable]
     columns: list[Hashable]
     cells: dict[tuple[Hashable, Hashable], int]
     hidden: dict[Any, Hidden] = field(default_factory=dict)
+    row_totals: bool = True
+    grand_total: bool = True
+    margins: Mapping[Any, Count] = field(default_factory=dict)
 
     def value(self, key: Any) -> int:
         """The true count of a cell `(row, column)`, a row total `("row", r)`, a column total
@@ -103,45 +111,57 @@ class Grid:
         return self.hidden.get(key, self.value(key))
 
     def lines(self) -> list[tuple[Any, list[Any]]]:
-        """Every additive line: (its total's key, the keys that add up to it)."""
-        lines: list[tuple[Any, list[Any]]] = [(("row", r), [(r, c) for c in self.columns]) for r in self.rows]
+        """Every additive line whose total is published: (its total's key, the keys adding up to it)."""
+        lines: list[tuple[Any, list[Any]]] = []
+        if self.row_totals:
+            lines += [(("row", r), [(r, c) for c in self.columns]) for r in self.rows]
         lines += [(("column", c), [(r, c) for r in self.rows]) for c in self.columns]
-        lines.append(("total", [("row", r) for r in self.rows]))
-        lines.append(("total", [("column", c) for c in self.columns]))
+        if self.grand_total and self.row_totals:
+            lines.append(("total", [("row", r) for r in self.rows]))
+        if self.grand_total:
+            lines.append(("total", [("column", c) for c in self.columns]))
         return lines
 
     def suppress(self) -> Grid:
         """Apply primary then secondary suppression until no line reveals a hidden cell; returns self."""
-        keys = [*self.cells, *(("row", r) for r in self.rows), *(("column", c) for c in self.columns), "total"]
-        self.hidden = {key: Hidden.SMALL for key in keys if is_small(self.value(key))}
+        keys: list[Any] = [*self.cells, *(("column", c) for c in self.columns)]
+        keys += [("row", r) for r in self.rows] if self.row_totals else []
+        keys += ["total"] if self.grand_total else []
+        self.hidden = {key: Hidden.SMALL for key in keys if key not in self.margins and is_small(self.value(key))}
+        self.hidden.update({key: shown for key, shown in self.margins.items() if isinstance(shown, Hidden)})
         while any(self._protect_line(total, parts) for total, parts in self.lines()):
             pass
         return self
 
     def _protect_line(self, total: Any, parts: list[Any]) -> bool:
         """Hide one more cell of a line whose published total would reveal its only hidden part, or
-        whose parts, all published, would reveal its hidden total."""
+        whose parts, all published, would reveal its hidden total (never a margin: see the class)."""
         hidden = [key for key in parts if key in self.hidden]
-        if total in self.hidden and not hidden and parts:
-            positive = [key for key in parts if self.value(key) > 0]
-            self.hidden[min(positive or parts, key=self.value)] = Hidden.SECONDARY
+        free = [key for key in parts if key not in self.hidden and key not in self.margins]
+        if total in self.hidden and not hidden and free:
+            positive = [key for key in free if self.value(key) > 0]
+            self.hidden[min(positive or free, key=self.value)] = Hidden.SECONDARY
             return True
         if len(hidden) != 1 or total in self.hidden:
             return False
-        others = [key for key in parts if key not in self.hidden]
-        positive = [key for key in others if self.value(key) > 0]
-        pool = positive or others
-        victim = min(pool, key=self.value) if pool else total
-        self.hidden[victim] = Hidden.SECONDARY
-        return True
+        positive = [key for key in free if self.value(key) > 0]
+        pool = positive or free
+        if pool:
+            self.hidden[min(pool, key=self.value)] = Hidden.SECONDARY
+            return True
+        if total not in self.margins:
+            self.hidden[total] = Hidden.SECONDARY
+            return True
+        return False
 
 
 def grid_from(rows: Iterable[tuple[Hashable, Hashable, int]], row_keys: Sequence[Hashable],
-              column_keys: Sequence[Hashable]) -> Grid:
+              column_keys: Sequence[Hashable], **options: Any) -> Grid:
     """A suppressed Grid from (row, column, count) triples, with every row and column listed even
-    when empty (an empty line shows zeros, which are facts)."""
+    when empty (an empty line shows zeros, which are facts); `options` are Grid's `row_totals`,
+    `grand_total` and `margins`."""
     cells = {(r, c): int(n) for r, c, n in rows}
-    return Grid(list(row_keys), list(column_keys), cells).suppress()
+    return Grid(list(row_keys), list(column_keys), cells, **options).suppress()
 
 
 def series(counts: Mapping[Any, int], keys: Sequence[Hashable]) -> tuple[dict[Hashable, Count], Count]:

@@ -169,6 +169,7 @@ ACTIVITY_BREAKDOWNS = [
     ("type", _l("Sessions by type"), vocabularies.SESSION_TYPES),
     ("age_band", _l("Sessions by age band"), vocabularies.AGE_BANDS),
     ("gender", _l("Sessions by gender"), vocabularies.GENDERS),
+    ("social_status", _l("Sessions by social status"), vocabularies.SOCIAL_STATUSES),
 ]
 
 

@@ -15,16 +15,12 @@ Small counts are suppressed by `reports.suppression` (grids for the district × 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
-
 from inclusion_app import vocabularies
-from inclusion_app.extensions import db
-from inclusion_app.models import District
 from inclusion_app.reports import facts
-from inclusion_app.reports.suppression import grid_from, histogram_median, protect, rate, series
+from inclusion_app.reports.grids import Cells, codes_found, district_keys, line, margins, protect_grid, read_by_district
+from inclusion_app.reports.suppression import Grid, histogram_median, protect, rate, series
 from inclusion_app.sessions.rights import right_codes
 
 # The organisation in charge of each default right (service-public.fr, 2026): where a blocked
@@ -41,32 +37,78 @@ def unmet_rights(f: Any) -> dict[str, Any]:
     (`by_right`, `by_form`, `by_reason`, `by_district`, `totals`) plus `hotspots` and `context`;
     suppressed counts are `Hidden` (None in JSON). `by_district` is empty with a help point filter.
 
-    The rights detected by right and the district × right cells are one grid suppressed together
-    over every district (so that a district filter shows the pattern of the territory); the filed
-    and opened columns are suppressed as series with their published totals."""
+    Every count is suppressed once over every district (`reports.grids`), so that the territory
+    and a district filter publish lines of the same tables: the rights detected by district and
+    right (whose row totals are also the margins of the forms and reasons), filed, opened, and the
+    blockages by organisation. A help point's own counts are suppressed as series."""
     facts.refresh()
     sums = _sums(facts.read(f, METRICS))
     rights = list(dict.fromkeys([*right_codes(), *sums["right_detected"]]))
-    grid, districts = _district_grid(f, rights)
-    detected: dict[Any, Any]
-    if f.district_id:
-        detected = {r: grid.shown((f.district_id, r)) for r in rights}
-        total = grid.shown(("row", f.district_id))
-    elif f.help_point_id:
-        detected, total = series(sums["right_detected"], rights)
+    keys = district_keys()
+    if f.help_point_id:
+        published = _help_point_counts(sums, rights)
+        by_district: list[dict[str, Any]] = []
     else:
-        detected, total = {r: grid.shown(("column", r)) for r in rights}, grid.shown("total")
-    filed, filed_total = series(sums["right_filed"], rights)
-    opened, opened_total = series(sums["right_opened"], rights)
+        cells = read_by_district(f, GRID_METRICS)
+        detected_grid = protect_grid(cells["right_detected"], keys, rights)
+        published = _district_counts(f, cells, detected_grid, keys, rights)
+        by_district = _district_cells(detected_grid, keys, rights, f)
+    detected, total = published["right_detected"]
+    filed, filed_total = published["right_filed"]
+    opened, opened_total = published["right_opened"]
     return {
         "by_right": [_right_line(code, detected[code], filed[code], opened[code], sums) for code in rights],
-        "by_form": _by(sums["form"], "form", list(vocabularies.NON_TAKE_UP_FORMS)),
-        "by_reason": _by(sums["reason"], "reason", list(vocabularies.NON_TAKE_UP_REASONS)),
-        "by_district": [] if f.help_point_id else _district_cells(grid, districts, rights, f),
-        "hotspots": _hotspots(sums),
+        "by_form": [{"form": code, "detected": n} for code, n in published["form"][0].items()],
+        "by_reason": [{"reason": code, "detected": n} for code, n in published["reason"][0].items()],
+        "by_district": by_district,
+        "hotspots": [{"organisation": o, "blocked": published["right_blocked"][0][o],
+                      "refused": published["right_refused"][0][o]} for o in ORGANISATION_CODES],
         "totals": _totals(sums, total, filed_total, opened_total),
         "context": national_context(),
     }
+
+
+ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))
+GRID_METRICS = ("right_detected", "right_filed", "right_opened", "form", "reason", "right_blocked", "right_refused")
+Line = tuple[dict[Any, Any], Any]
+
+
+def _by_organisation(counts: dict[Any, int]) -> dict[Any, int]:
+    """Counts keyed by right (or (district, right)) summed by the right's organisation in charge."""
+    summed: dict[Any, int] = defaultdict(int)
+    for key, n in counts.items():
+        if isinstance(key, tuple):
+            summed[(key[0], ORGANISATIONS.get(key[1], "autre"))] += n
+        else:
+            summed[ORGANISATIONS.get(key, "autre")] += n
+    return summed
+
+
+def _help_point_counts(sums: dict[str, dict[str, int]], rights: list[str]) -> dict[str, Line]:
+    """A help point's own counts as series (a district counts rights by where people live)."""
+    published = {name: series(sums[name], rights) for name in ("right_detected", "right_filed", "right_opened")}
+    published["form"] = series(sums["form"], codes_found(vocabularies.NON_TAKE_UP_FORMS, sums["form"]))
+    published["reason"] = series(sums["reason"], codes_found(vocabularies.NON_TAKE_UP_REASONS, sums["reason"]))
+    for name in ("right_blocked", "right_refused"):
+        published[name] = series(_by_organisation(sums[name]), ORGANISATION_CODES)
+    return published
+
+
+def _district_counts(f: Any, cells: dict[str, Cells], detected: Grid, keys: list[Any],
+                     rights: list[str]) -> dict[str, Line]:
+    """The filter's lines of the territory's grids (see `unmet_rights`)."""
+    published: dict[str, Line] = {"right_detected": line(f, detected)}
+    for name in ("right_filed", "right_opened"):
+        published[name] = line(f, protect_grid(cells[name], keys, rights))
+    edge = margins({key: detected.shown(("row", key)) for key in keys}, detected.shown("total"))
+    for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
+        codes = codes_found(known, cells[name])
+        published[name] = line(f, protect_grid(cells[name], keys, codes, margins=edge))
+    for name in ("right_blocked", "right_refused"):
+        grid = protect_grid(_by_organisation(cells[name]), keys, ORGANISATION_CODES, row_totals=False,
+                            grand_total=False)
+        published[name] = line(f, grid)
+    return published
 
 
 METRICS = ("right_detected", "right_filed", "right_opened", "right_known", "form", "reason", "right_blocked",
@@ -94,42 +136,12 @@ def _right_line(code: str, detected: Any, filed: Any, opened: Any, sums: dict[st
             "median_days_to_opening": histogram_median(_histogram(sums, "opening_days", code))}
 
 
-def _by(counts: dict[str, int], key: str, codes: list[str]) -> list[dict[str, Any]]:
-    codes = list(dict.fromkeys([*codes, *counts]))
-    shown, _total = series(counts, codes)
-    return [{key: code, "detected": shown[code]} for code in codes]
-
-
-def _district_grid(f: Any, rights: list[str]) -> tuple[Any, list[Any]]:
-    """The district × right grid of rights detected over every district (whatever the district
-    filter), with primary and secondary suppression of cells, rows, columns and total."""
-    districts: list[Any] = [*db.session.scalars(sa.select(District.id).order_by(District.name)), None]
-    territory = replace(f, district_id=None)
-    counts = {(district or None, code): n
-              for (district, _metric, code), n in facts.read(territory, ("right_detected",), by_district=True).items()}
-    return grid_from(((d, r, n) for (d, r), n in counts.items()), districts, rights), districts
-
-
 def _district_cells(grid: Any, districts: list[Any], rights: list[str], f: Any) -> list[dict[str, Any]]:
     """The cells of the grid that are not zero or are hidden (a hidden zero must be listed, else
     its absence would say 0), for the filtered district or all."""
     shown = [d for d in districts if not f.district_id or d == f.district_id]
     return [{"district_id": d, "right": r, "detected": grid.shown((d, r))}
             for d in shown for r in rights if grid.value((d, r)) or (d, r) in grid.hidden]
-
-
-def _hotspots(sums: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
-    """By organisation in charge: rights blocked at it, and claims it refused."""
-    organisations = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))
-    blocked: dict[str, int] = defaultdict(int)
-    refused: dict[str, int] = defaultdict(int)
-    for right, n in sums["right_blocked"].items():
-        blocked[ORGANISATIONS.get(right, "autre")] += n
-    for right, n in sums["right_refused"].items():
-        refused[ORGANISATIONS.get(right, "autre")] += n
-    shown_blocked, _ = series(blocked, organisations)
-    shown_refused, _ = series(refused, organisations)
-    return [{"organisation": o, "blocked": shown_blocked[o], "refused": shown_refused[o]} for o in organisations]
 
 
 def _totals(sums: dict[str, dict[str, int]], detected: Any, filed: Any, opened: Any) -> dict[str, Any]:

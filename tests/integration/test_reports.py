@@ -131,7 +131,7 @@ def test_activity_breakdowns_and_previous_period(city):
     for number in range(12):
         add_session(c, a, themes=["email", "aide_aux_demarches_administratives"], procedures=["logement"],
                  outcome="finalisee" if number < 11 else None, autonomy="autonome", birth_year=1950,
-                 age_band="soixante_dix_plus", duration_minutes=60)
+                 age_band="soixante_dix_plus", social_status="retraite", duration_minutes=60)
     add_session(c, a, type="collectif", title="Atelier", participants={"total": 8}, participants_total=8)
     for _number in range(3):
         add_session(c, a, day=date(2026, 2, 10))
@@ -144,6 +144,9 @@ def test_activity_breakdowns_and_previous_period(city):
     outcomes = {line["outcome"]: line["sessions"] for line in report["by_outcome"]}
     assert outcomes["finalisee"] is Hidden.SECONDARY
     assert outcomes["non_renseigne"] is Hidden.SMALL
+    statuses = {line["social_status"]: line["sessions"] for line in report["by_social_status"]}
+    assert statuses == {"retraite": Hidden.SECONDARY, "non_communique": Hidden.SMALL, "scolarise": 0,
+                        "sans_emploi": 0, "en_emploi": 0}
     assert report["totals"] == {"sessions": 13, "people": 20, "hours": 12.5, "previous_sessions": Hidden.SMALL,
                                 "previous_people": Hidden.SMALL}
     assert {line["month"]: line["sessions"] for line in report["by_month"]} == {"2026-03": 13}

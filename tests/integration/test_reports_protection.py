@@ -13,6 +13,7 @@ from inclusion_app.models import Appointment, WalkIn
 from inclusion_app.reports import activity, coverage, unmet_rights
 from inclusion_app.reports.filters import ReportFilter
 from inclusion_app.reports.suppression import Hidden, rate
+from tests import factories
 from tests.reports_factories import MARCH, add_appointments, add_right, add_session, make_city
 from tests.scheduling_factories import local, resident
 
@@ -66,6 +67,100 @@ def test_the_by_right_table_and_the_district_table_do_not_give_each_other_away(c
     assert isinstance(total, Hidden) or not (published_aah and published_prime)
     # A hidden cell is listed even when it is a zero (its absence would say 0).
     assert all(isinstance(v, Hidden) or v > 0 for v in cells.values())
+
+
+def _only(district):
+    return ReportFilter(MARCH.date_from, MARCH.date_to, district_id=district.id)
+
+
+def test_activity_of_a_district_keeps_the_coverage_reports_suppression_of_its_sessions(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for _number in range(15):
+        add_session(c, a)
+    for _number in range(5):
+        add_session(c, b)
+    territory = {row["district_id"]: row["sessions"] for row in coverage.coverage(MARCH).districts}
+    assert territory[a.id] is Hidden.SECONDARY
+    only_a = activity.activity(_only(a))
+    # Published here, A's 15 would give B's 5 back from the territory's 20 in the coverage report.
+    assert only_a["totals"]["sessions"] is Hidden.SECONDARY
+    assert only_a["totals"]["hours"] is None
+    types = {line["type"]: line["sessions"] for line in only_a["by_type"]}
+    assert types["individuel"] is Hidden.SECONDARY  # its row total is hidden: a line cannot show all
+    assert activity.activity(MARCH)["totals"]["sessions"] == 20
+
+
+def test_a_breakdown_of_one_district_cannot_be_subtracted_from_the_territorys(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for district, finished, again in ((a, 15, 12), (b, 5, 12)):
+        for number in range(finished + again):
+            add_session(c, district, outcome="finalisee" if number < finished else "doit_revenir",
+                        procedures=["logement"], themes=["aide_aux_demarches_administratives"])
+    territory = {line["outcome"]: line["sessions"] for line in activity.activity(MARCH)["by_outcome"]}
+    assert (territory["finalisee"], territory["doit_revenir"]) == (20, 24)
+    only_b = {line["outcome"]: line["sessions"] for line in activity.activity(_only(b))["by_outcome"]}
+    assert (only_b["finalisee"], only_b["doit_revenir"]) == (Hidden.SMALL, Hidden.SECONDARY)
+    only_a = activity.activity(_only(a))
+    outcomes = {line["outcome"]: line["sessions"] for line in only_a["by_outcome"]}
+    assert outcomes["finalisee"] is Hidden.SECONDARY  # else 20 - 15 gives B's 5
+    assert only_a["totals"]["sessions"] == 27  # the coverage report publishes it too
+
+
+def test_a_month_of_one_district_cannot_be_subtracted_from_the_territorys(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    spring = ReportFilter(date(2026, 3, 1), date(2026, 4, 30))
+    for _number in range(14):
+        add_session(c, a, day=date(2026, 3, 3))
+    for _number in range(13):
+        add_session(c, a, day=date(2026, 4, 3))
+    for _number in range(4):
+        add_session(c, b, day=date(2026, 3, 4))
+    for _number in range(12):
+        add_session(c, b, day=date(2026, 4, 4))
+    months = {line["month"]: line["sessions"] for line in activity.activity(spring)["by_month"]}
+    assert months == {"2026-03": 18, "2026-04": 25}
+    only_a = activity.activity(ReportFilter(spring.date_from, spring.date_to, district_id=a.id))
+    assert {line["month"]: line["sessions"] for line in only_a["by_month"]} == {
+        "2026-03": Hidden.SECONDARY, "2026-04": Hidden.SECONDARY}  # else 18 - 14 gives B's March
+
+
+def test_unmet_rights_of_one_district_cannot_be_subtracted_from_the_territorys(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for number in range(20):
+        add_right(add_session(c, a), "rsa", outcome="deposee" if number < 15 else "repere",
+                  form="non_demande" if number < 12 else "non_connaissance")
+    for number in range(14):
+        add_right(add_session(c, b), "rsa", outcome="deposee" if number < 4 else "repere",
+                  form="non_demande" if number < 4 else "non_connaissance", reason="dossier_bloque")
+    territory = unmet_rights.unmet_rights(MARCH)
+    assert territory["totals"]["filed"] == 19
+    forms = {line["form"]: line["detected"] for line in territory["by_form"]}
+    assert (forms["non_demande"], forms["non_connaissance"]) == (16, 18)
+    only_a = unmet_rights.unmet_rights(_only(a))
+    assert only_a["totals"]["detected"] == 20
+    # Published, A's 15 filed would give B's 4 back from the territory's 19, and its 12 "non-demande"
+    # B's 4 from 16.
+    assert {line["right"]: line["filed"] for line in only_a["by_right"]}["rsa"] is Hidden.SECONDARY
+    assert only_a["totals"]["filed"] is Hidden.SECONDARY
+    assert {line["form"]: line["detected"] for line in only_a["by_form"]}["non_demande"] is Hidden.SECONDARY
+    caf = next(line for line in territory["hotspots"] if line["organisation"] == "caf")
+    assert caf["blocked"] == 14
+    caf_a = next(line for line in only_a["hotspots"] if line["organisation"] == "caf")
+    assert caf_a["blocked"] == 0  # zero is a fact: 14 - 0 only repeats the territory's figure
+
+
+def test_a_help_points_walk_ins_cannot_be_subtracted_from_its_districts(city):
+    b, hp_b = city["b"], city["hp_b"]
+    other = factories.help_point(district_id=b.id)
+    for point, count in ((hp_b, 25), (other, 6)):
+        for _number in range(count):
+            db.session.add(WalkIn(help_point_id=point.id, display_name="T", arrived_at=local("2026-03-09 10:00")))
+    db.session.flush()
+    assert coverage.coverage(_only(b)).districts[0]["walk_ins"] == 31
+    at = {point: coverage.coverage(ReportFilter(MARCH.date_from, MARCH.date_to, help_point_id=point.id))
+          .districts[0]["walk_ins"] for point in (hp_b, other)}
+    assert at[other] is Hidden.SMALL
+    assert at[hp_b] is Hidden.SECONDARY  # else 31 - 25 gives the other help point's 6
 
 
 def test_a_rate_is_withheld_when_its_complement_is_small():

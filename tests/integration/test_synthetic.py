@@ -30,6 +30,9 @@ def test_generates_every_kind_of_row_and_refuses_a_second_run(app, monkeypatch):
     assert {"attended", "booked"} <= statuses
     assert (count(HelpSession), count(OutboundMessage), count(WalkIn)) == (400, 200, 50)
     assert count(UnmetRight) > 0
+    assert set(db.session.scalars(sa.select(OutboundMessage.channel).distinct())) == {"sms", "email"}
+    statuses = set(db.session.scalars(sa.select(HelpSession.social_status).distinct()))
+    assert {"retraite", "en_emploi"} <= statuses  # by age, not drawn at random
     linked = db.session.scalar(sa.select(sa.func.count()).where(HelpSession.appointment_id.is_not(None)))
     assert 0 < linked <= 120  # at most 30 % come from attended appointments
     again = runner.invoke(args=["generate-synthetic", "--scale", "city"])
