@@ -16,23 +16,13 @@ grid's row totals. With a help point filter, the help point's own counts are sup
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
 from inclusion_app.reports.facts_sql import MISSING
-from inclusion_app.reports.grids import (
-    codes_found,
-    district_keys,
-    district_series,
-    line,
-    margins,
-    protect_grid,
-    read_by_district,
-    read_months_by_district,
-)
-from inclusion_app.reports.suppression import protect, series
+from inclusion_app.reports.grids import Partitions, codes_found
+from inclusion_app.reports.suppression import Hidden
 
 SHARES = {
     "type": list(vocabularies.SESSION_TYPES),
@@ -51,7 +41,7 @@ def activity(f: Any) -> dict[str, Any]:
     `by_autonomy`, `by_age_band`, `by_gender`, `by_social_status`, `by_type` (lists of {code field,
     "sessions", "previous"}), `by_month` ({"month": "YYYY-MM", "sessions"}) and `totals` (sessions,
     people, hours, and the previous period's); counts as int or Hidden."""
-    facts.refresh()
+    facts.refresh_in_savepoint()
     now, before = _published(f), _published(f.previous())
     report: dict[str, Any] = {}
     for name in (*MULTIPLE, *SHARES):
@@ -68,47 +58,26 @@ def activity(f: Any) -> dict[str, Any]:
 def _published(f: Any) -> dict[str, Any]:
     """The period's figures as published: {breakdown: {code: Count}}, "month": {"YYYY-MM": Count},
     "sessions" and "people" (Count), "minutes" (int, the true sum)."""
+    parts = Partitions(f)
+    cells = parts.read((*SHARES, *MULTIPLE, *TOTALS))
+    sessions = parts.series({cut: cells[cut]["sessions"] for cut in parts.cuts})
+    published: dict[str, Any] = {}
+    for name, known in SHARES.items():
+        by_cut = {cut: cells[cut][name] for cut in parts.cuts}
+        published[name] = parts.publish(by_cut, codes_found(known, cells["district"][name]), rows=sessions)[0]
+    for name, known in MULTIPLE.items():
+        by_cut = {cut: cells[cut][name] for cut in parts.cuts}
+        published[name] = parts.publish(by_cut, codes_found(known, cells["district"][name]), row_totals=False,
+                                        grand_total=False)[0]
     months = [f"{month:%Y-%m}" for month in facts.months_between(f.date_from, f.date_to)]
-    if f.help_point_id:
-        return _published_help_point(f, months)
-    keys = district_keys()
-    cells = read_by_district(f, (*SHARES, *MULTIPLE, *TOTALS))
-    sessions_by, sessions_total = district_series(cells["sessions"], keys)
-    people_by, people_total = district_series(cells["people"], keys)
-    edge = margins(sessions_by, sessions_total)
-    published: dict[str, Any] = {}
-    for name, known in SHARES.items():
-        published[name] = line(f, protect_grid(cells[name], keys, codes_found(known, cells[name]), margins=edge))[0]
-    for name, known in MULTIPLE.items():
-        grid = protect_grid(cells[name], keys, codes_found(known, cells[name]), row_totals=False, grand_total=False)
-        published[name] = line(f, grid)[0]
-    by_month = read_months_by_district(f, "sessions")
-    published["month"] = line(f, protect_grid(by_month, keys, months, margins=edge))[0]
-    chosen = [f.district_id] if f.district_id else keys
-    published.update(sessions=sessions_by[f.district_id] if f.district_id else sessions_total,
-                     people=people_by[f.district_id] if f.district_id else people_total,
-                     minutes=sum(v for (district, _code), v in cells["minutes"].items() if district in chosen))
-    return published
-
-
-def _published_help_point(f: Any, months: list[str]) -> dict[str, Any]:
-    """A help point's own figures, suppressed as series (its sessions are not a district's part:
-    a district counts people by where they live)."""
-    counts: dict[str, Any] = {name: defaultdict(int) for name in (*SHARES, *MULTIPLE)}
-    totals: dict[str, int] = defaultdict(int)
-    for (_district, metric, code), value in facts.read(f, (*SHARES, *MULTIPLE, *TOTALS)).items():
-        if metric in TOTALS:
-            totals[metric] += value
-        else:
-            counts[metric][code] += value
-    published: dict[str, Any] = {}
-    for name, known in SHARES.items():
-        published[name] = series(counts[name], codes_found(known, counts[name]))[0]
-    for name, known in MULTIPLE.items():
-        published[name] = {code: protect(counts[name].get(code, 0))
-                           for code in codes_found(known, counts[name])}
-    by_month = {month: value for (_district, month), value in facts.read_months(f, "sessions").items()}
-    published["month"] = series(by_month, months)[0]
-    published.update(sessions=protect(totals["sessions"]), people=protect(totals["people"]),
-                     minutes=totals["minutes"])
+    published["month"] = parts.publish(parts.read_months("sessions"), months, rows=sessions)[0]
+    shown = parts.pick(sessions)
+    people = parts.pick(parts.series({cut: cells[cut]["people"] for cut in parts.cuts}))
+    cut, row = ("help_point", f.help_point_id) if f.help_point_id else ("district", f.district_id)
+    minutes = sum(v for (key, _code), v in cells[cut]["minutes"].items() if not row or key == row)
+    # People are sessions plus workshop participants: with no workshop they equal the sessions.
+    if isinstance(shown, Hidden) and not isinstance(people, Hidden):
+        people = Hidden.SECONDARY
+    published.update(sessions=shown, people=people,
+                     minutes=minutes)
     return published

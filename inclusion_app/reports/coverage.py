@@ -19,7 +19,7 @@ points and hours never are.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,8 +29,8 @@ from inclusion_app.extensions import db
 from inclusion_app.lieux.hours import InvalidHours, weekly_open_minutes
 from inclusion_app.models import AvailabilityRule, District, HelpPoint
 from inclusion_app.reports import facts
-from inclusion_app.reports.grids import district_keys, district_series, margins, read_by_district
-from inclusion_app.reports.suppression import Count, grid_from, histogram_median, protect, rate, series
+from inclusion_app.reports.grids import Partitions, margins
+from inclusion_app.reports.suppression import Count, grid_from, histogram_median, protect, rate
 from inclusion_app.scheduling.slots import _holidays
 
 COUNTS = ("appointments_booked", "appointments_attended", "sessions", "residents_served", "walk_ins")
@@ -60,42 +60,52 @@ UNASSIGNED = _Unassigned()
 
 
 def coverage(f: Any) -> CoverageReport:
-    """The coverage report for a ReportFilter `f` (period, district or help point). Counts are
-    suppressed over every district even when one is chosen, so that its row shows what the
-    territory's table shows (a district filter cannot undo a secondary suppression)."""
-    facts.refresh()
-    territory = replace(f, district_id=None)
-    districts = _districts(territory)
-    keys = [d.id for d in districts]
-    raw, delays = _raw_counts(territory, keys)
-    shown = {name: series(raw[name], keys) for name in COUNTS}
-    if f.help_point_id:
-        walk_ins = _help_point_walk_ins(f, keys[0])
-        shown["walk_ins"] = ({keys[0]: walk_ins}, walk_ins)
+    """The coverage report for a ReportFilter `f` (period, district or help point). Each count is
+    suppressed once as a series over every district (and, with a help point filter, over every
+    help point with the territory's total, `reports.grids`), so that a district or a help point
+    shows what the territory's table shows; walk-ins of a help point are also protected within its
+    district. The parts behind the rates (no-shows, phone and on-site appointments) are
+    suppressed the same way, and a rate is published only when its parts are."""
+    facts.refresh_in_savepoint()
+    parts = Partitions(f)
+    raw = {cut: _raw_counts(f, cut) for cut in parts.cuts}
+    shown = {name: parts.series({cut: {(key, ""): n for key, n in raw[cut][0][name].items()} for cut in parts.cuts})
+             for name in (*COUNTS, *RATE_PARTS)}
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
-    rows = [_district_row(d, raw, shown, hours, rules, delays) for d in districts]
+    districts = _districts(f)
+    if f.help_point_id:
+        shown["walk_ins"]["help_point"][0][f.help_point_id] = _help_point_walk_ins(f, districts[0].id, shown)
+        row = _district_row(districts[0], f.help_point_id, shown, "help_point", hours, rules, raw["help_point"][1])
+        return CoverageReport([row], _row_totals(row, rules))
+    rows = [_district_row(d, d.id, shown, "district", hours, rules, raw["district"][1]) for d in districts]
     if f.district_id:
         row = next(r for r in rows if r["district_id"] == f.district_id)
-        totals = {k: v for k, v in row.items() if k not in ("district_id", "name", "population")}
-        totals["phone_counsellor_hours"] = round(rules.get("phone", 0.0), 1)
-        return CoverageReport([row], totals)
-    totals = _totals(raw, shown, hours, rules, delays, keys)
-    totals["residents_served"] = protect(sum(facts.served(f).values()))  # distinct, not the districts' sum
+        return CoverageReport([row], _row_totals(row, rules))
+    totals = _totals(shown, hours, rules, raw["district"][1], parts.keys["district"])
+    totals["residents_served"] = protect(facts.served(f))  # distinct, not the districts' sum
     return CoverageReport(rows, totals)
 
 
-def _help_point_walk_ins(f: Any, district: Any) -> Count:
+RATE_PARTS = ("no_show", "phone", "on_site")
+
+
+def _row_totals(row: dict[str, Any], rules: dict[Any, float]) -> dict[str, Any]:
+    totals = {k: v for k, v in row.items() if k not in ("district_id", "name", "population")}
+    totals["phone_counsellor_hours"] = round(rules.get("phone", 0.0), 1)
+    return totals
+
+
+def _help_point_walk_ins(f: Any, district: Any, shown: dict[str, Any]) -> Count:
     """A help point's walk-ins as published: its district's walk-ins are exactly those of its help
     points, so the help point's count is its cell of the series of its district's help points,
-    with the district's total as the territory publishes it (`reports.grids`)."""
-    territory = replace(f, help_point_id=None, district_id=None)
-    by_district, total = district_series(read_by_district(territory, ("walk_ins",))["walk_ins"], district_keys())
+    with the district's total as the territory publishes it."""
+    published = shown["walk_ins"]["district"][0][district]
     siblings = list(db.session.scalars(sa.select(HelpPoint.id).where(
         HelpPoint.district_id.is_(None) if district is None else HelpPoint.district_id == district)))
-    counts = facts.read_by_help_point(f, "walk_ins", siblings)
+    counts = {key: n for (key, _metric, _code), n in facts.read_territory(f, ("walk_ins",), "help_point").items()}
     grid = grid_from(((0, point, counts.get(point, 0)) for point in siblings), [0], siblings,
-                     margins=margins({0: by_district[district]}, by_district[district]))
+                     margins=margins({0: published}, published))
     return grid.shown((0, f.help_point_id))
 
 
@@ -110,52 +120,54 @@ def _districts(f: Any) -> list[Any]:
     return [*db.session.scalars(query), UNASSIGNED]
 
 
-def _raw_counts(f: Any, keys: list[Any]) -> tuple[dict[str, dict[Any, int]], dict[Any, dict[int, int]]]:
-    """True counts by district key, and the histograms of days to the first free slot."""
-    single = keys[0] if f.help_point_id else None
-    raw: dict[str, dict[Any, int]] = {name: defaultdict(int) for name in (*COUNTS, "no_show", "phone")}
+def _raw_counts(f: Any, cut: str) -> tuple[dict[str, dict[Any, int]], dict[Any, dict[int, int]]]:
+    """True counts of the territory by district or by help point (`cut`; None: none), and the
+    histograms of days to the first free slot."""
+    raw: dict[str, dict[Any, int]] = {name: defaultdict(int) for name in (*COUNTS, *RATE_PARTS)}
     delays: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    sums = facts.read(f, ("appointments", "first_slot_days", "sessions", "walk_ins"), by_district=True)
-    for (district_id, metric, code), value in sums.items():
-        key = single if f.help_point_id else (district_id or None)
+    sums = facts.read_territory(f, ("appointments", "first_slot_days", "sessions", "walk_ins"), cut)
+    for (key, metric, code), value in sums.items():
         if metric == "appointments":
             status, _sep, mode = code.partition(":")
-            _add_appointments(raw, key, status, mode, value)
+            _add_appointments(raw, key or None, status, mode, value)
         elif metric == "first_slot_days":
-            delays[key][int(code)] += value
+            delays[key or None][int(code)] += value
         else:
-            raw[metric][key] += value
-    for district_id, count in facts.served(f, by_district=True).items():
-        raw["residents_served"][single if f.help_point_id else (district_id or None)] += count
+            raw[metric][key or None] += value
+    for key, count in facts.served_territory(f, cut).items():
+        raw["residents_served"][key or None] += count
     return raw, delays
 
 
 def _add_appointments(raw: dict[str, dict[Any, int]], key: Any, status: str, mode: str, value: int) -> None:
     if status in NOT_CANCELLED:
         raw["appointments_booked"][key] += value
-        raw["phone"][key] += value if mode == "phone" else 0
+        raw["phone" if mode == "phone" else "on_site"][key] += value
     raw["appointments_attended"][key] += value if status == "attended" else 0
     raw["no_show"][key] += value if status == "no_show" else 0
 
 
-def _district_row(d: Any, raw: dict[str, dict[Any, int]], shown: dict[str, Any], hours: dict[Any, Any],
-                  rules: dict[Any, float], delays: dict[Any, dict[int, int]]) -> dict[str, Any]:
-    counts: dict[str, Count] = {name: shown[name][0][d.id] for name in COUNTS}
+def _district_row(d: Any, key: Any, shown: dict[str, Any], cut: str, hours: dict[Any, Any], rules: dict[Any, float],
+                  delays: dict[Any, dict[int, int]]) -> dict[str, Any]:
+    """A district's row (or, with `cut` "help_point" and its `key`, a help point's in its district's row)."""
+    counts: dict[str, Count] = {name: shown[name][cut][0][key] for name in (*COUNTS, *RATE_PARTS)}
     row: dict[str, Any] = {"district_id": d.id, "name": d.name, "population": d.population,
                            "help_points": hours[d.id][0], "weekly_open_hours": round(hours[d.id][1], 1),
-                           "counsellor_hours": round(rules.get(d.id, 0.0), 1), **counts}
-    row.update(_rates(raw, counts, d.id, d.population))
-    row["median_days_to_first_slot"] = histogram_median(delays.get(d.id, {}))
+                           "counsellor_hours": round(rules.get(d.id, 0.0), 1)}
+    row.update({name: counts[name] for name in COUNTS})
+    row.update(_rates(counts, d.population))
+    row["median_days_to_first_slot"] = histogram_median(delays.get(key, {}))
     return row
 
 
-def _rates(raw: dict[str, dict[Any, int]], counts: dict[str, Count], key: Any,
-           population: int | None) -> dict[str, Any]:
-    no_show = raw["no_show"].get(key, 0)
-    phone = raw["phone"].get(key, 0)
-    seen = raw["appointments_attended"].get(key, 0) + no_show
-    values = {"no_show_rate": rate(protect(no_show), protect(seen)),
-              "phone_share": rate(protect(phone), counts["appointments_booked"])}
+def _rates(counts: dict[str, Count], population: int | None) -> dict[str, Any]:
+    """Rates from published counts only: a rate whose numerator or complement is hidden would
+    give it back (its denominator is published)."""
+    no_show, attended, phone, on_site, booked = (counts[name] for name in (
+        "no_show", "appointments_attended", "phone", "on_site", "appointments_booked"))
+    published = all(isinstance(n, int) for n in (no_show, attended))
+    values = {"no_show_rate": rate(no_show, no_show + attended) if published else None,  # type: ignore[operator]
+              "phone_share": rate(phone, booked) if isinstance(on_site, int) else None}
     for name in ("sessions", "residents_served"):
         count = counts[name]
         values[f"{name}_per_1000"] = (round(count * 1000 / population, 1)
@@ -163,11 +175,10 @@ def _rates(raw: dict[str, dict[Any, int]], counts: dict[str, Count], key: Any,
     return values
 
 
-def _totals(raw: dict[str, dict[Any, int]], shown: dict[str, Any], hours: dict[Any, Any], rules: dict[Any, float],
+def _totals(shown: dict[str, Any], hours: dict[Any, Any], rules: dict[Any, float],
             delays: dict[Any, dict[int, int]], keys: list[Any]) -> dict[str, Any]:
-    totals: dict[str, Any] = {name: shown[name][1] for name in COUNTS}
-    summed = {name: {"all": sum(raw[name].get(k, 0) for k in keys)} for name in raw}
-    totals.update(_rates(summed, totals, "all", None))
+    totals: dict[str, Any] = {name: shown[name]["district"][1] for name in COUNTS}
+    totals.update(_rates({name: shown[name]["district"][1] for name in (*COUNTS, *RATE_PARTS)}, None))
     del totals["sessions_per_1000"], totals["residents_served_per_1000"]
     totals["help_points"] = sum(hours[k][0] for k in keys)
     totals["weekly_open_hours"] = round(sum(hours[k][1] for k in keys), 1)

@@ -139,6 +139,16 @@ def refresh_all_pending() -> None:
         db.session.commit()
 
 
+def refresh_in_savepoint() -> None:
+    """`refresh()` inside a savepoint, as the report functions run it: if another request or the
+    scheduler refreshed the same days meanwhile, their rows win and nothing fails here."""
+    try:
+        with db.session.begin_nested():
+            refresh()
+    except sa.exc.IntegrityError:
+        logger.info("report facts refreshed by another request meanwhile")
+
+
 def refresh_and_commit() -> None:
     """Refresh the dirty days and commit at once (the commit is the point, as for a lease): a report
     page or API call runs it first. If another request refreshed the same days meanwhile, its rows
@@ -257,69 +267,91 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
-def period_condition(first: date, last: date) -> Any:
-    """SQL condition on ReportFact selecting a period: month rows of its whole months, day rows
-    of the days before the first whole month and after the last one."""
+def period_parts(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The rows of ReportFact that make up a period, as (grain, first day, last day): month rows of
+    its whole months, day rows of the days before the first whole month and after the last one."""
     whole = [m for m in months_between(first, last)
              if m >= first and m.replace(day=calendar.monthrange(m.year, m.month)[1]) <= last]
     if not whole:
-        return sa.and_(ReportFact.grain == "day", ReportFact.day.between(first, last))
+        return [("day", first, last)]
     month_end = whole[-1].replace(day=calendar.monthrange(whole[-1].year, whole[-1].month)[1])
-    return sa.or_(sa.and_(ReportFact.grain == "month", ReportFact.day.between(whole[0], whole[-1])),
-                  sa.and_(ReportFact.grain == "day", ReportFact.day >= first, ReportFact.day < whole[0]),
-                  sa.and_(ReportFact.grain == "day", ReportFact.day > month_end, ReportFact.day <= last))
+    parts = [("month", whole[0], whole[-1])]
+    if first < whole[0]:
+        parts.append(("day", first, whole[0] - timedelta(days=1)))
+    if month_end < last:
+        parts.append(("day", month_end + timedelta(days=1), last))
+    return parts
 
 
-def scope_of(f: Any, by_district: bool = False) -> tuple[str, Any]:
-    """(scope, extra condition) for a ReportFilter: its help point, its district, every district
-    one by one (`by_district`), or the whole territory."""
+def _sums(f: Any, columns: Sequence[Any], *conditions: Any) -> sa.Select[Any]:
+    """SELECT columns, sum(value) over the period of `f` grouped by the columns. Each part of the
+    period is its own range of the primary key (scope, metric, grain, day…), joined by UNION ALL:
+    an OR of the parts would make SQLite scan every day of the metric (180 ms instead of 10 for
+    one year by district at city scale)."""
+    selects = [sa.select(*columns, ReportFact.value).where(*conditions, ReportFact.grain == grain,
+                                                           ReportFact.day.between(low, high))
+               for grain, low, high in period_parts(f.date_from, f.date_to)]
+    rows = sa.union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+    keys = [rows.c[column.key] for column in columns]
+    return sa.select(*keys, sa.func.sum(rows.c.value)).group_by(*keys)
+
+
+def scope_of(f: Any) -> tuple[str, Any]:
+    """(scope, extra condition) for a ReportFilter: its help point, its district, or the territory."""
     if f.help_point_id:
         return "help_point", ReportFact.help_point_id == f.help_point_id
     if f.district_id:
         return "district", ReportFact.district_id == f.district_id
-    return ("district", sa.true()) if by_district else ("all", sa.true())
+    return "all", sa.true()
 
 
-def read(f: Any, metrics: Sequence[str], by_district: bool = False) -> dict[tuple[int, str, str], int]:
-    """Sums for the period of `f`: {(district id or 0, metric, code): value} (district 0 for the
-    scopes that are not by district)."""
-    scope, condition = scope_of(f, by_district)
-    query = (sa.select(ReportFact.district_id, ReportFact.metric, ReportFact.code, sa.func.sum(ReportFact.value))
-             .where(ReportFact.scope == scope, condition, ReportFact.metric.in_(metrics),
-                    period_condition(f.date_from, f.date_to))
-             .group_by(ReportFact.district_id, ReportFact.metric, ReportFact.code))
+def read(f: Any, metrics: Sequence[str]) -> dict[tuple[int, str, str], int]:
+    """Sums for the period of `f` in its scope (help point, district or territory):
+    {(district id or 0, metric, code): value}."""
+    scope, condition = scope_of(f)
+    query = _sums(f, (ReportFact.district_id, ReportFact.metric, ReportFact.code),
+                  ReportFact.scope == scope, condition, ReportFact.metric.in_(metrics))
     return {(district, metric, code): int(value) for district, metric, code, value in db.session.execute(query)}
 
 
-def read_by_help_point(f: Any, metric: str, help_point_ids: Sequence[int]) -> dict[int, int]:
-    """{help point id: value} of one metric (code '') over the period of `f`, for these help points."""
-    query = (sa.select(ReportFact.help_point_id, sa.func.sum(ReportFact.value))
-             .where(ReportFact.scope == "help_point", ReportFact.help_point_id.in_(help_point_ids),
-                    ReportFact.metric == metric, period_condition(f.date_from, f.date_to))
-             .group_by(ReportFact.help_point_id))
-    return {help_point: int(value) for help_point, value in db.session.execute(query)}
+PARTITIONS = {"district": ReportFact.district_id, "help_point": ReportFact.help_point_id}
 
 
-def read_months(f: Any, metric: str, by_district: bool = False) -> dict[tuple[int, str], int]:
-    """{(district id or 0, "YYYY-MM"): value} of one metric (code '') over the period of `f`
-    (district 0 for the scopes that are not by district)."""
-    scope, condition = scope_of(f, by_district)
-    query = (sa.select(ReportFact.district_id, ReportFact.day, sa.func.sum(ReportFact.value))
-             .where(ReportFact.scope == scope, condition, ReportFact.metric == metric,
-                    period_condition(f.date_from, f.date_to)).group_by(ReportFact.district_id, ReportFact.day))
+def read_territory(f: Any, metrics: Sequence[str], by: str) -> dict[tuple[int, str, str], int]:
+    """Sums of the whole territory in the period of `f` (its district and help point ignored), by
+    district or by help point (`by`: "district" or "help_point"): {(id or 0, metric, code): value},
+    0 for what has no district (or is at no help point)."""
+    key = PARTITIONS[by]
+    query = _sums(f, (key, ReportFact.metric, ReportFact.code), ReportFact.scope == by,
+                  ReportFact.metric.in_(metrics))
+    return {(group, metric, code): int(value) for group, metric, code, value in db.session.execute(query)}
+
+
+def read_territory_months(f: Any, metric: str, by: str) -> dict[tuple[int, str], int]:
+    """{(district or help point id or 0, "YYYY-MM"): value} of one metric (code '') over the
+    territory in the period of `f` (see `read_territory`)."""
+    query = _sums(f, (PARTITIONS[by], ReportFact.day), ReportFact.scope == by, ReportFact.metric == metric)
     months: dict[tuple[int, str], int] = defaultdict(int)
-    for district, day, value in db.session.execute(query):
-        months[(district, f"{day:%Y-%m}")] += int(value)
+    for group, day, value in db.session.execute(query):
+        months[(group, f"{day:%Y-%m}")] += int(value)
     return months
 
 
-def served(f: Any, by_district: bool = False) -> dict[int, int]:
-    """{district id (0 when not by district): distinct residents served} in the period of `f`."""
-    key = ReportServed.district_id if by_district and not f.help_point_id else sa.literal(0)
-    query = sa.select(key, sa.func.count(sa.distinct(ReportServed.resident_id))).where(
+def served_territory(f: Any, by: str) -> dict[int, int]:
+    """{district or help point id (0: none): distinct residents served} over the territory in the
+    period of `f` (`by`: "district" or "help_point")."""
+    key = ReportServed.district_id if by == "district" else ReportServed.help_point_id
+    query = (sa.select(key, sa.func.count(sa.distinct(ReportServed.resident_id)))
+             .where(ReportServed.day.between(f.date_from, f.date_to)).group_by(key))
+    return {group: count for group, count in db.session.execute(query)}
+
+
+def served(f: Any) -> int:
+    """Distinct residents served in the period of `f`, in its scope (help point, district or territory)."""
+    query = sa.select(sa.func.count(sa.distinct(ReportServed.resident_id))).where(
         ReportServed.day.between(f.date_from, f.date_to))
     if f.help_point_id:
         query = query.where(ReportServed.help_point_id == f.help_point_id)
     elif f.district_id:
         query = query.where(ReportServed.district_id == f.district_id)
-    return {district: count for district, count in db.session.execute(query.group_by(key))}
+    return int(db.session.scalar(query) or 0)

@@ -1,4 +1,4 @@
-"""District × code grids: one suppression for the territory and every district filter.
+"""Grids of the territory: one suppression for the territory, every district and every help point.
 
 A breakdown published for the territory (sessions by outcome, say) is the sum of the same
 breakdown in each district, and each district can be asked for alone with the district filter.
@@ -8,23 +8,29 @@ a district's hidden cell back. So a breakdown is suppressed once, as a grid of e
 column totals, a district filter its row. Row totals shared with another table (sessions by
 district in the coverage report, rights detected by district) are passed as `margins` and taken
 as published there (`reports.suppression.Grid`).
+
+Help points cut the territory another way (what happened at each help point, then `None` for
+what happened at none: phone, home, remote): with a help point filter, the breakdown is also
+suppressed as a grid of every help point by code, whose column totals and grand total are the
+territory's as published (margins), so that the territory minus the other help points gives
+nothing hidden back either.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
 from inclusion_app.extensions import db
-from inclusion_app.models import District
+from inclusion_app.models import District, HelpPoint
 from inclusion_app.reports import facts
-from inclusion_app.reports.suppression import Count, Grid, grid_from, series
+from inclusion_app.reports.suppression import Count, Grid, grid_from
 
 Cells = dict[tuple[Any, str], int]
+Margins = dict[Any, Count]
 
 
 def codes_found(known: Iterable[str], found: Iterable[Any]) -> list[str]:
@@ -34,49 +40,116 @@ def codes_found(known: Iterable[str], found: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys([*known, *extra]))
 
 
-def district_keys() -> list[Any]:
-    """Every district id, by name, then None (residents without a district, places outside any)."""
-    return [*db.session.scalars(sa.select(District.id).order_by(District.name)), None]
+def margins(by_key: Mapping[Any, Count], total: Count) -> Margins:
+    """Grid margins (row totals and grand total) from a published series by row and its total."""
+    return {**{("row", key): shown for key, shown in by_key.items()}, "total": total}
 
 
-def read_by_district(f: Any, metrics: Sequence[str]) -> dict[str, Cells]:
-    """True counts of the territory in the period of `f` (its district filter ignored):
-    {metric: {(district id or None, code): value}}."""
-    cells: dict[str, Cells] = {metric: defaultdict(int) for metric in metrics}
-    for (district, metric, code), value in facts.read(replace(f, district_id=None), metrics, by_district=True).items():
-        cells[metric][(district or None, code)] += value
-    return cells
-
-
-def read_months_by_district(f: Any, metric: str) -> Cells:
-    """{(district id or None, "YYYY-MM"): value} of one metric over the territory in the period."""
-    months = facts.read_months(replace(f, district_id=None), metric, by_district=True)
-    return {(district or None, month): value for (district, month), value in months.items()}
-
-
-def margins(by_district: Mapping[Any, Count], total: Count) -> dict[Any, Count]:
-    """Grid margins from a published series by district and its total."""
-    return {**{("row", key): shown for key, shown in by_district.items()}, "total": total}
-
-
-def district_series(cells: Cells, keys: Sequence[Any]) -> tuple[dict[Any, Count], Count]:
-    """A count by district (the code '' of `cells`) as published: {district key: count}, total."""
-    return series({district: value for (district, _code), value in cells.items()}, keys)
+def column_margins(grid: Grid) -> Margins:
+    """The column totals (and grand total) of a suppressed grid as published, as margins."""
+    published: Margins = {("column", code): grid.shown(("column", code)) for code in grid.columns}
+    if grid.grand_total:
+        published["total"] = grid.shown("total")
+    return published
 
 
 def protect_grid(cells: Cells, keys: Sequence[Any], codes: Sequence[str], **options: Any) -> Grid:
-    """The suppressed district × code grid (`options`: Grid's row_totals, grand_total, margins)."""
-    return grid_from(((district, code, value) for (district, code), value in cells.items()), keys, codes,
-                     **options)
+    """The suppressed grid of rows `keys` × `codes` (`options`: Grid's row_totals, grand_total,
+    margins)."""
+    return grid_from(((key, code, value) for (key, code), value in cells.items()), keys, codes, **options)
 
 
-def line(f: Any, grid: Grid) -> tuple[dict[Any, Count], Count | None]:
-    """What the filter `f` publishes of a grid: a district's row and its total, or the territory's
-    column totals and grand total (None where the grid has no such total)."""
-    if f.district_id:
-        row = {code: grid.shown((f.district_id, code)) for code in grid.columns}
-        return row, grid.shown(("row", f.district_id)) if grid.row_totals else None
-    column = {code: grid.shown(("column", code)) for code in grid.columns}
-    return column, grid.shown("total") if grid.grand_total else None
+class Partitions:
+    """The territory of a ReportFilter `f` cut by district and, with a help point filter, by help
+    point: reads true counts in both cuts, and publishes the filter's line of each breakdown."""
 
+    def __init__(self, f: Any) -> None:
+        self.f = f
+        self.cuts = ["district", "help_point"] if f.help_point_id else ["district"]
+        self.keys = {"district": [*db.session.scalars(sa.select(District.id).order_by(District.name)), None]}
+        if f.help_point_id:
+            self.keys["help_point"] = [*db.session.scalars(sa.select(HelpPoint.id).order_by(HelpPoint.id)), None]
 
+    def read(self, metrics: Sequence[str]) -> dict[str, dict[str, Cells]]:
+        """{cut: {metric: {(district or help point id or None, code): value}}}."""
+        cells: dict[str, dict[str, Cells]] = {}
+        for cut in self.cuts:
+            cells[cut] = {metric: defaultdict(int) for metric in metrics}
+            for (key, metric, code), value in facts.read_territory(self.f, metrics, cut).items():
+                cells[cut][metric][(key or None, code)] += value
+        return cells
+
+    def read_months(self, metric: str) -> dict[str, Cells]:
+        """{cut: {(district or help point id or None, "YYYY-MM"): value}}."""
+        return {cut: {(key or None, month): value
+                      for (key, month), value in facts.read_territory_months(self.f, metric, cut).items()}
+                for cut in self.cuts}
+
+    def series(self, cells: Mapping[str, Cells]) -> dict[str, tuple[dict[Any, Count], Count]]:
+        """A count (one code) by district, and by help point, as published: {cut: (by key, total)};
+        the help points' total is the districts' (the same territory)."""
+        by_district = self._one_code(cells["district"])
+        grid = grid_from(((0, key, n) for key, n in by_district.items()), [0], self.keys["district"])
+        published = {"district": ({key: grid.shown((0, key)) for key in self.keys["district"]}, grid.shown("total"))}
+        if "help_point" in cells and "help_point" in self.cuts:
+            total = grid.shown("total")
+            by_point = self._one_code(cells["help_point"])
+            points = grid_from(((0, key, n) for key, n in by_point.items()), [0], self.keys["help_point"],
+                               margins={("row", 0): total, "total": total})
+            published["help_point"] = ({key: points.shown((0, key)) for key in self.keys["help_point"]}, total)
+        return published
+
+    @staticmethod
+    def _one_code(cells: Cells) -> dict[Any, int]:
+        summed: dict[Any, int] = defaultdict(int)
+        for (key, _code), value in cells.items():
+            summed[key] += value
+        return summed
+
+    def pick(self, published: Mapping[str, tuple[dict[Any, Count], Count]]) -> Count:
+        """The filter's figure of a published series: its help point's, its district's or the total."""
+        if self.f.help_point_id:
+            return published["help_point"][0][self.f.help_point_id]
+        if self.f.district_id:
+            return published["district"][0][self.f.district_id]
+        return published["district"][1]
+
+    def protect(self, cells: Mapping[str, Cells], codes: Sequence[str],
+                rows: Mapping[str, tuple[dict[Any, Count], Count]] | None = None, **options: Any) -> dict[str, Grid]:
+        """A breakdown suppressed in each cut (see the module): {cut: Grid}. `rows`: the published
+        series whose figures are the rows' totals (sessions by district and by help point), taken
+        as margins; `options`: Grid's row_totals and grand_total."""
+        edge = margins(*rows["district"]) if rows else {}
+        grids = {"district": protect_grid(cells["district"], self.keys["district"], codes, margins=edge, **options)}
+        if self.f.help_point_id:
+            edge = {**(margins(*rows["help_point"]) if rows else {}), **column_margins(grids["district"])}
+            grids["help_point"] = protect_grid(cells["help_point"], self.keys["help_point"], codes, margins=edge,
+                                               **options)
+        return grids
+
+    def line(self, grids: Mapping[str, Grid]) -> tuple[dict[Any, Count], Count | None]:
+        """The filter's line of a protected breakdown: {code: Count} and its total (None where the
+        grid has none): a help point's row, a district's row, or the territory's column totals."""
+        grid, row = ((grids["help_point"], self.f.help_point_id) if self.f.help_point_id
+                     else (grids["district"], self.f.district_id))
+        if row:
+            return ({code: grid.shown((row, code)) for code in grid.columns},
+                    grid.shown(("row", row)) if grid.row_totals else None)
+        return ({code: grid.shown(("column", code)) for code in grid.columns},
+                grid.shown("total") if grid.grand_total else None)
+
+    def publish(self, cells: Mapping[str, Cells], codes: Sequence[str],
+                rows: Mapping[str, tuple[dict[Any, Count], Count]] | None = None,
+                **options: Any) -> tuple[dict[Any, Count], Count | None]:
+        """The filter's line of a breakdown (`protect`, then `line`)."""
+        return self.line(self.protect(cells, codes, rows, **options))
+
+    @staticmethod
+    def rows_of(grids: Mapping[str, Grid], code: str | None = None) -> dict[str, tuple[dict[Any, Count], Count]]:
+        """Published row totals and grand total of each cut's grid (or, with `code`, that column's
+        cells and total), in the shape `protect` takes as `rows`."""
+        if code is None:
+            return {cut: ({key: grid.shown(("row", key)) for key in grid.rows}, grid.shown("total"))
+                    for cut, grid in grids.items()}
+        return {cut: ({key: grid.shown((key, code)) for key in grid.rows}, grid.shown(("column", code)))
+                for cut, grid in grids.items()}

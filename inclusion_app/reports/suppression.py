@@ -5,7 +5,9 @@ suppression); zero is published. A table that also publishes its row and column 
 reader subtract the other cells from a total and find a suppressed one, so secondary suppression
 hides, in every row or column left with exactly one hidden cell, the smallest other cell (a positive
 one first, a zero only when no positive one is left), or the line's total when the line has no other
-cell; and a hidden total whose parts are all published gets its smallest part hidden too. Counts of
+cell; and a hidden total whose parts are all published gets its smallest part hidden too. Lines can
+also be combined (a row minus two columns…): an audit solves the published lines as a system of
+linear equations and hides one more cell wherever a hidden one would follow from them. Counts of
 help points and hours are public facts and never go through here. A rate needs a denominator of at
 least 11, and neither its numerator nor its complement may be a small count (with the denominator
 published, the rate would give either back). Source of the threshold: the rule "moins de 11" of the
@@ -19,6 +21,8 @@ import enum
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 THRESHOLD = 11
 
@@ -123,15 +127,51 @@ class Grid:
         return lines
 
     def suppress(self) -> Grid:
-        """Apply primary then secondary suppression until no line reveals a hidden cell; returns self."""
+        """Apply primary then secondary suppression until no line reveals a hidden cell, and no
+        hidden cell can be solved from all the published lines together; returns self."""
         keys: list[Any] = [*self.cells, *(("column", c) for c in self.columns)]
         keys += [("row", r) for r in self.rows] if self.row_totals else []
         keys += ["total"] if self.grand_total else []
         self.hidden = {key: Hidden.SMALL for key in keys if key not in self.margins and is_small(self.value(key))}
         self.hidden.update({key: shown for key, shown in self.margins.items() if isinstance(shown, Hidden)})
-        while any(self._protect_line(total, parts) for total, parts in self.lines()):
-            pass
+        for _round in range(len(keys) + 1):
+            while any(self._protect_line(total, parts) for total, parts in self.lines()):
+                pass
+            if not self._protect_solvable():
+                break
         return self
+
+    def _protect_solvable(self) -> bool:
+        """Audit: find a hidden cell whose value follows from the published lines taken together
+        (a system of linear equations, as a reader would solve it) and hide one more cell of a
+        line through it. Returns False when every hidden cell is safe (or none can be helped)."""
+        hidden = list(self.hidden)
+        index = {key: number for number, key in enumerate(hidden)}
+        equations = []
+        for total, parts in self.lines():
+            row = np.zeros(len(hidden))
+            for key in parts:
+                if key in index:
+                    row[index[key]] += 1
+            if total in index:
+                row[index[total]] -= 1
+            if row.any():
+                equations.append(row)
+        if not equations:
+            return False
+        _u, singular, vectors = np.linalg.svd(np.array(equations))
+        free = vectors[int((singular > 1e-9).sum()):]  # a basis of what the equations leave unknown
+        for number, key in enumerate(hidden):
+            if free.size and np.abs(free[:, number]).max() > 1e-9:
+                continue  # this cell can still vary: safe
+            near = {other for total, parts in self.lines() if key == total or key in parts
+                    for other in (total, *parts) if other not in self.hidden and other not in self.margins}
+            if near:
+                positive = [other for other in near if self.value(other) > 0]
+                victim = min(positive or near, key=lambda other: (self.value(other), repr(other)))
+                self.hidden[victim] = Hidden.SECONDARY
+                return True
+        return False
 
     def _protect_line(self, total: Any, parts: list[Any]) -> bool:
         """Hide one more cell of a line whose published total would reveal its only hidden part, or

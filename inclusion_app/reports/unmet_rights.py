@@ -19,8 +19,8 @@ from typing import Any
 
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
-from inclusion_app.reports.grids import Cells, codes_found, district_keys, line, margins, protect_grid, read_by_district
-from inclusion_app.reports.suppression import Grid, histogram_median, protect, rate, series
+from inclusion_app.reports.grids import Cells, Partitions, codes_found
+from inclusion_app.reports.suppression import Grid, histogram_median, protect, rate
 from inclusion_app.sessions.rights import right_codes
 
 # The organisation in charge of each default right (service-public.fr, 2026): where a blocked
@@ -37,32 +37,40 @@ def unmet_rights(f: Any) -> dict[str, Any]:
     (`by_right`, `by_form`, `by_reason`, `by_district`, `totals`) plus `hotspots` and `context`;
     suppressed counts are `Hidden` (None in JSON). `by_district` is empty with a help point filter.
 
-    Every count is suppressed once over every district (`reports.grids`), so that the territory
-    and a district filter publish lines of the same tables: the rights detected by district and
-    right (whose row totals are also the margins of the forms and reasons), filed, opened, and the
-    blockages by organisation. A help point's own counts are suppressed as series."""
-    facts.refresh()
+    Every count is suppressed once over the territory cut by district (and by help point with a
+    help point filter, `reports.grids`), so that the territory, a district and a help point
+    publish lines of the same tables: the rights detected by right (whose row totals are the
+    margins of the forms and reasons), filed, opened, and the blockages by organisation (whose
+    totals are the reason "file blocked")."""
+    facts.refresh_in_savepoint()
     sums = _sums(facts.read(f, METRICS))
-    rights = list(dict.fromkeys([*right_codes(), *sums["right_detected"]]))
-    keys = district_keys()
-    if f.help_point_id:
-        published = _help_point_counts(sums, rights)
-        by_district: list[dict[str, Any]] = []
-    else:
-        cells = read_by_district(f, GRID_METRICS)
-        detected_grid = protect_grid(cells["right_detected"], keys, rights)
-        published = _district_counts(f, cells, detected_grid, keys, rights)
-        by_district = _district_cells(detected_grid, keys, rights, f)
-    detected, total = published["right_detected"]
-    filed, filed_total = published["right_filed"]
-    opened, opened_total = published["right_opened"]
+    parts = Partitions(f)
+    cells = parts.read(GRID_METRICS)
+    rights = codes_found(right_codes(), cells["district"]["right_detected"])
+
+    def grids(name: str, codes: list[str], **options: Any) -> dict[str, Grid]:
+        return parts.protect({cut: cells[cut][name] for cut in parts.cuts}, codes, **options)
+
+    detected = grids("right_detected", rights)
+    filed, opened = grids("right_filed", rights), grids("right_opened", rights)
+    forms = grids("form", codes_found(vocabularies.NON_TAKE_UP_FORMS, cells["district"]["form"]),
+                  rows=parts.rows_of(detected))
+    reasons = grids("reason", codes_found(vocabularies.NON_TAKE_UP_REASONS, cells["district"]["reason"]),
+                    rows=parts.rows_of(detected))
+    for cut in parts.cuts:
+        for name in ("right_blocked", "right_refused"):
+            cells[cut][name] = _by_organisation(cells[cut][name])
+    blocked = grids("right_blocked", ORGANISATION_CODES, rows=parts.rows_of(reasons, "dossier_bloque"))
+    refused = grids("right_refused", ORGANISATION_CODES, row_totals=False, grand_total=False)
+    (by_right, total), (by_filed, filed_total), (by_opened, opened_total) = map(parts.line, (detected, filed, opened))
+    shown_blocked, shown_refused = parts.line(blocked)[0], parts.line(refused)[0]
     return {
-        "by_right": [_right_line(code, detected[code], filed[code], opened[code], sums) for code in rights],
-        "by_form": [{"form": code, "detected": n} for code, n in published["form"][0].items()],
-        "by_reason": [{"reason": code, "detected": n} for code, n in published["reason"][0].items()],
-        "by_district": by_district,
-        "hotspots": [{"organisation": o, "blocked": published["right_blocked"][0][o],
-                      "refused": published["right_refused"][0][o]} for o in ORGANISATION_CODES],
+        "by_right": [_right_line(code, by_right[code], by_filed[code], by_opened[code], sums) for code in rights],
+        "by_form": [{"form": code, "detected": n} for code, n in parts.line(forms)[0].items()],
+        "by_reason": [{"reason": code, "detected": n} for code, n in parts.line(reasons)[0].items()],
+        "by_district": [] if f.help_point_id else _district_cells(detected["district"], rights, f),
+        "hotspots": [{"organisation": o, "blocked": shown_blocked[o], "refused": shown_refused[o]}
+                     for o in ORGANISATION_CODES],
         "totals": _totals(sums, total, filed_total, opened_total),
         "context": national_context(),
     }
@@ -70,49 +78,16 @@ def unmet_rights(f: Any) -> dict[str, Any]:
 
 ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))
 GRID_METRICS = ("right_detected", "right_filed", "right_opened", "form", "reason", "right_blocked", "right_refused")
-Line = tuple[dict[Any, Any], Any]
-
-
-def _by_organisation(counts: dict[Any, int]) -> dict[Any, int]:
-    """Counts keyed by right (or (district, right)) summed by the right's organisation in charge."""
-    summed: dict[Any, int] = defaultdict(int)
-    for key, n in counts.items():
-        if isinstance(key, tuple):
-            summed[(key[0], ORGANISATIONS.get(key[1], "autre"))] += n
-        else:
-            summed[ORGANISATIONS.get(key, "autre")] += n
-    return summed
-
-
-def _help_point_counts(sums: dict[str, dict[str, int]], rights: list[str]) -> dict[str, Line]:
-    """A help point's own counts as series (a district counts rights by where people live)."""
-    published = {name: series(sums[name], rights) for name in ("right_detected", "right_filed", "right_opened")}
-    published["form"] = series(sums["form"], codes_found(vocabularies.NON_TAKE_UP_FORMS, sums["form"]))
-    published["reason"] = series(sums["reason"], codes_found(vocabularies.NON_TAKE_UP_REASONS, sums["reason"]))
-    for name in ("right_blocked", "right_refused"):
-        published[name] = series(_by_organisation(sums[name]), ORGANISATION_CODES)
-    return published
-
-
-def _district_counts(f: Any, cells: dict[str, Cells], detected: Grid, keys: list[Any],
-                     rights: list[str]) -> dict[str, Line]:
-    """The filter's lines of the territory's grids (see `unmet_rights`)."""
-    published: dict[str, Line] = {"right_detected": line(f, detected)}
-    for name in ("right_filed", "right_opened"):
-        published[name] = line(f, protect_grid(cells[name], keys, rights))
-    edge = margins({key: detected.shown(("row", key)) for key in keys}, detected.shown("total"))
-    for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
-        codes = codes_found(known, cells[name])
-        published[name] = line(f, protect_grid(cells[name], keys, codes, margins=edge))
-    for name in ("right_blocked", "right_refused"):
-        grid = protect_grid(_by_organisation(cells[name]), keys, ORGANISATION_CODES, row_totals=False,
-                            grand_total=False)
-        published[name] = line(f, grid)
-    return published
-
-
 METRICS = ("right_detected", "right_filed", "right_opened", "right_known", "form", "reason", "right_blocked",
            "right_refused", "filing_days", "opening_days")
+
+
+def _by_organisation(cells: Cells) -> Cells:
+    """Counts keyed by (row, right) summed by the right's organisation in charge."""
+    summed: Cells = defaultdict(int)
+    for (key, right), n in cells.items():
+        summed[(key, ORGANISATIONS.get(right, "autre"))] += n
+    return summed
 
 
 def _sums(read: dict[tuple[int, str, str], int]) -> dict[str, dict[str, int]]:
@@ -136,10 +111,10 @@ def _right_line(code: str, detected: Any, filed: Any, opened: Any, sums: dict[st
             "median_days_to_opening": histogram_median(_histogram(sums, "opening_days", code))}
 
 
-def _district_cells(grid: Any, districts: list[Any], rights: list[str], f: Any) -> list[dict[str, Any]]:
+def _district_cells(grid: Grid, rights: list[str], f: Any) -> list[dict[str, Any]]:
     """The cells of the grid that are not zero or are hidden (a hidden zero must be listed, else
     its absence would say 0), for the filtered district or all."""
-    shown = [d for d in districts if not f.district_id or d == f.district_id]
+    shown = [d for d in grid.rows if not f.district_id or d == f.district_id]
     return [{"district_id": d, "right": r, "detected": grid.shown((d, r))}
             for d in shown for r in rights if grid.value((d, r)) or (d, r) in grid.hidden]
 

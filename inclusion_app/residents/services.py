@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from inclusion_app import vocabularies
 from inclusion_app.extensions import db
 from inclusion_app.inputs import MAX_ID
-from inclusion_app.models import Appointment, District, Resident, User
+from inclusion_app.models import Appointment, District, HelpSession, Resident, User, WalkIn
 from inclusion_app.models.types import utcnow
 from inclusion_app.phones import InvalidPhone, parse_phone, phone_search_variants
 from inclusion_app.text import fold
@@ -269,9 +269,10 @@ class MergeConflict(ValueError):
 
 
 def merge_residents(keep: Resident, other: Resident) -> Resident:
-    """Merge `other` into `keep`: appointments move to `keep`, `keep`'s empty fields are filled from
-    `other`, and `other` is hidden (merged_into_id), never deleted. Raises ValueError for the same
-    resident twice, and MergeConflict when both hold overlapping appointments."""
+    """Merge `other` into `keep`: appointments, help sessions and walk-ins move to `keep` (so the
+    reports count one person served), `keep`'s empty fields are filled from `other`, and `other`
+    is hidden (merged_into_id), never deleted. Raises ValueError for the same resident twice, and
+    MergeConflict when both hold overlapping appointments."""
     if keep.id == other.id:
         raise ValueError(_("Choose two different residents."))
     for name in ("phone", "email", "district_id"):
@@ -283,6 +284,10 @@ def merge_residents(keep: Resident, other: Resident) -> Resident:
 
     moved = db.session.scalars(sa.select(Appointment).where(Appointment.resident_id == other.id))
     mark_dirty(day for appointment in moved for day in days_of(appointment))
+    mark_dirty(db.session.scalars(sa.select(HelpSession.date).where(HelpSession.resident_id == other.id)))
+    for model in (HelpSession, WalkIn):
+        db.session.execute(sa.update(model).where(model.resident_id == other.id).values(resident_id=keep.id)
+                           .execution_options(synchronize_session=False))
     try:
         with db.session.begin_nested():
             db.session.execute(sa.update(Appointment).where(Appointment.resident_id == other.id)

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from inclusion_app.extensions import db
 from inclusion_app.models import Appointment, WalkIn
-from inclusion_app.reports import activity, coverage, unmet_rights
+from inclusion_app.reports import activity, coverage, facts, unmet_rights
 from inclusion_app.reports.filters import ReportFilter
-from inclusion_app.reports.suppression import Hidden, rate
+from inclusion_app.reports.suppression import Grid, Hidden, rate
+from inclusion_app.residents.services import merge_residents
 from tests import factories
 from tests.reports_factories import MARCH, add_appointments, add_right, add_session, make_city
 from tests.scheduling_factories import local, resident
@@ -163,6 +164,128 @@ def test_a_help_points_walk_ins_cannot_be_subtracted_from_its_districts(city):
     assert at[hp_b] is Hidden.SECONDARY  # else 31 - 25 gives the other help point's 6
 
 
+def _at(point):
+    return ReportFilter(MARCH.date_from, MARCH.date_to, help_point_id=point.id)
+
+
+def test_a_help_point_cannot_undo_the_territorys_suppression(city):
+    c, a, b, hp_a, hp_b = city["counsellor"], city["a"], city["b"], city["hp_a"], city["hp_b"]
+    for district, point, count in ((a, hp_a, 31), (b, hp_b, 5)):
+        for _number in range(count):
+            add_right(add_session(c, district, place_type="lieu_activite", help_point_id=point.id), "rsa")
+    assert coverage.coverage(MARCH).totals["sessions"] == 36
+    # Published, the help point's 31 would give the rest of the territory (5) back.
+    assert coverage.coverage(_at(hp_a)).districts[0]["sessions"] is Hidden.SECONDARY
+    at_a = activity.activity(_at(hp_a))
+    assert at_a["totals"]["sessions"] is Hidden.SECONDARY
+    assert at_a["totals"]["hours"] is None
+    assert {line["type"]: line["sessions"] for line in at_a["by_type"]}["individuel"] is Hidden.SECONDARY
+    rights = unmet_rights.unmet_rights(_at(hp_a))
+    assert {line["right"]: line["detected"] for line in rights["by_right"]}["rsa"] is Hidden.SECONDARY
+    assert rights["totals"]["detected"] is Hidden.SECONDARY
+    assert unmet_rights.unmet_rights(MARCH)["totals"]["detected"] == 36
+
+
+def test_appointments_of_a_help_point_cannot_be_subtracted_from_the_territorys(city):
+    c, a, b, hp_a, hp_b = city["counsellor"], city["a"], city["b"], city["hp_a"], city["hp_b"]
+    add_appointments(c, a, hp_a, "attended", 25)
+    add_appointments(c, b, hp_b, "attended", 5)
+    totals = coverage.coverage(MARCH).totals
+    assert (totals["appointments_booked"], totals["phone_share"]) == (30, 0.0)  # all on site, at help points
+    assert coverage.coverage(_at(hp_b)).districts[0]["appointments_booked"] is Hidden.SMALL
+    assert coverage.coverage(_at(hp_a)).districts[0]["appointments_booked"] is Hidden.SECONDARY  # else 30 - 25
+
+
+def test_the_no_show_rate_does_not_give_back_hidden_attendances(city):
+    c, a, b, hp_a = city["counsellor"], city["a"], city["b"], city["hp_a"]
+    for district, attended, no_show in ((a, 15, 20), (b, 5, 10)):
+        add_appointments(c, district, hp_a, "attended", attended)
+        add_appointments(c, district, hp_a, "no_show", no_show)
+    row = coverage.coverage(_only(a)).districts[0]
+    assert row["appointments_booked"] == 35
+    assert row["appointments_attended"] is Hidden.SECONDARY
+    assert row["no_show_rate"] is None  # 35 × rate would give the no-shows, then the attendances
+
+
+def test_blocked_files_by_organisation_cannot_be_subtracted_from_the_reasons(city):
+    c, a = city["counsellor"], city["a"]
+    for right, count in (("rsa", 20), ("aah", 5)):
+        for _number in range(count):
+            add_right(add_session(c, a), right, reason="dossier_bloque")
+    report = unmet_rights.unmet_rights(MARCH)
+    assert {line["reason"]: line["detected"] for line in report["by_reason"]}["dossier_bloque"] == 25
+    blocked = {line["organisation"]: line["blocked"] for line in report["hotspots"]}
+    assert blocked["mdph_caf"] is Hidden.SMALL
+    assert blocked["caf"] is Hidden.SECONDARY  # else 25 - 20 gives the MDPH's 5
+
+
+def test_people_do_not_give_back_a_hidden_number_of_sessions(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for _number in range(15):
+        add_session(c, a)
+    for _number in range(5):
+        add_session(c, b)
+    add_session(c, b, type="collectif", title="Atelier", participants={"total": 20}, participants_total=20)
+    only_a = activity.activity(_only(a))
+    assert only_a["totals"]["sessions"] is Hidden.SECONDARY
+    assert only_a["totals"]["people"] is Hidden.SECONDARY  # with no workshop, people are the sessions
+
+
+def test_every_district_filter_reads_the_same_table_of_rights(city, app):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    cormier = factories.district(name="Cormier")
+    for district, right, count in ((a, "prime_activite", 37), (b, "rsa", 1), (b, "prime_activite", 40),
+                                   (b, "foo", 20), (cormier, "rsa", 18)):
+        for _number in range(count):
+            add_right(add_session(c, district), right)  # "foo": a right no longer configured
+    territory = [line["right"] for line in unmet_rights.unmet_rights(MARCH)["by_right"]]
+    assert "foo" in territory
+    for district in (a, b, cormier):
+        assert [line["right"] for line in unmet_rights.unmet_rights(_only(district))["by_right"]] == territory
+    only_a = {line["right"]: line["detected"] for line in unmet_rights.unmet_rights(_only(a))["by_right"]}
+    only_c = {line["right"]: line["detected"] for line in unmet_rights.unmet_rights(_only(cormier))["by_right"]}
+    # 77 - A's 37 - B's 40 would show Cormier has no prime, so its total 18 is RSA, and B's RSA 19 - 18.
+    assert isinstance(only_a["prime_activite"], Hidden) or isinstance(only_c["prime_activite"], Hidden)
+    assert only_c["rsa"] is Hidden.SECONDARY
+
+
+def test_hidden_cells_cannot_be_solved_from_several_lines_together(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    cormier = factories.district(name="Cormier")
+    for district, outcome, count in ((a, "a_finaliser_en_autonomie", 17), (b, "oriente_vers_structure", 2),
+                                     (cormier, "finalisee", 9), (cormier, "doit_revenir", 3),
+                                     (cormier, "oriente_vers_structure", 5)):
+        for _number in range(count):
+            add_session(c, district, outcome=outcome, procedures=["logement"],
+                        themes=["aide_aux_demarches_administratives"])
+    sessions = {row["name"]: row["sessions"] for row in coverage.coverage(MARCH).districts}
+    assert (sessions["Aubépine"], sessions["Bellejouanne"], sessions["Cormier"]) == (
+        Hidden.SECONDARY, Hidden.SMALL, 17)
+    territory = {line["outcome"]: line["sessions"] for line in activity.activity(MARCH)["by_outcome"]}
+    assert territory["a_finaliser_en_autonomie"] == 17
+    only_a = {line["outcome"]: line["sessions"] for line in activity.activity(_only(a))["by_outcome"]}
+    # A + B = 36 - 17 = 19 and A's and B's "à finaliser" are 17: were A's other outcomes all
+    # published (zeros), B's 2 "orientée" would follow. The audit hides one of them.
+    assert only_a["oriente_vers_structure"] is Hidden.SECONDARY
+
+
+def _outcomes_grid(audit):
+    grid = Grid(["A", "B", "C"], ["af", "or", "fin", "dr"],
+                {("A", "af"): 17, ("B", "or"): 2, ("C", "fin"): 9, ("C", "dr"): 3, ("C", "or"): 5},
+                margins={("row", "A"): Hidden.SECONDARY, ("row", "B"): Hidden.SMALL, ("row", "C"): 17, "total": 36})
+    if not audit:
+        grid._protect_solvable = lambda: False
+    return grid.suppress()
+
+
+def test_the_audit_hides_a_cell_that_the_lines_alone_leave_solvable():
+    # Line by line, every line has two hidden cells or none; together, B's "or" (2) follows.
+    assert _outcomes_grid(audit=False).shown(("A", "or")) == 0
+    grid = _outcomes_grid(audit=True)
+    assert grid.shown(("B", "or")) is Hidden.SMALL
+    assert grid.shown(("A", "or")) is Hidden.SECONDARY
+
+
 def test_a_rate_is_withheld_when_its_complement_is_small():
     assert rate(35, 40) is None  # 40 - 35 = 5 on site would be given back
     assert rate(20, 40) == 0.5
@@ -177,6 +300,22 @@ def test_residents_served_in_total_are_counted_once(city):
         add_session(c, a, resident_id=person.id, day=date(2026, 3, 6))
     report = coverage.coverage(MARCH)
     assert report.totals["residents_served"] == 12
+
+
+def test_a_merged_resident_is_served_once(city):
+    c, a = city["counsellor"], city["a"]
+    pairs = []
+    for _number in range(12):
+        kept, twin = resident(district_id=a.id), resident(district_id=a.id)
+        add_session(c, a, resident_id=twin.id)
+        pairs.append((kept, twin))
+    for kept, _twin in pairs:
+        add_session(c, a, resident_id=kept.id, day=date(2026, 3, 9))
+    assert coverage.coverage(MARCH).totals["residents_served"] == 24
+    for kept, twin in pairs:
+        merge_residents(kept, twin)
+    facts.refresh()
+    assert coverage.coverage(MARCH).totals["residents_served"] == 12
 
 
 def test_moving_a_resident_to_another_district_moves_their_appointments(city):
