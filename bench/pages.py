@@ -97,7 +97,9 @@ def pages(app: Any) -> dict[str, list[str]]:
         "manager": ["/rapports/couverture", "/rapports/non-recours", "/rapports/activite",
                     "/api/v1/reports/coverage", "/api/v1/reports/unmet-rights", "/api/v1/reports/activity",
                     "/rapports/activite/by_theme.csv", "/rapports/couverture?view=use",
-                    "/rapports/non-recours?view=districts", "/messages/", "/territory/districts",
+                    "/rapports/non-recours?view=districts", f"/rapports/couverture?help_point_id={help_point_id}",
+                    f"/api/v1/reports/activity?help_point_id={help_point_id}",
+                    f"/api/v1/reports/unmet-rights?help_point_id={help_point_id}", "/messages/", "/territory/districts",
                     "/manage/help-points"],
         "admin": ["/messages/", "/messages/?status=failed", "/messages/templates", "/admin/users"],
     }

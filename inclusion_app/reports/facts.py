@@ -258,28 +258,41 @@ def _rebuild_months(months: Iterable[date]) -> None:
             ["grain", "day", "scope", "district_id", "help_point_id", "metric", "code", "value"], query))
 
 
+def month_after(month: date) -> date:
+    """The first day of the month after `month`'s."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def months_between(first: date, last: date) -> list[date]:
     """The first day of every month from `first`'s to `last`'s."""
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = month_after(month)
     return months
 
 
-def period_parts(first: date, last: date) -> list[tuple[str, date, date]]:
-    """The rows of ReportFact that make up a period, as (grain, first day, last day): month rows of
-    its whole months, day rows of the days before the first whole month and after the last one."""
-    whole = [m for m in months_between(first, last)
-             if m >= first and m.replace(day=calendar.monthrange(m.year, m.month)[1]) <= last]
-    if not whole:
-        return [("day", first, last)]
-    month_end = whole[-1].replace(day=calendar.monthrange(whole[-1].year, whole[-1].month)[1])
-    parts = [("month", whole[0], whole[-1])]
-    if first < whole[0]:
-        parts.append(("day", first, whole[0] - timedelta(days=1)))
-    if month_end < last:
-        parts.append(("day", month_end + timedelta(days=1), last))
+def period_parts(first: date, last: date) -> list[tuple[str, date, date, int]]:
+    """The rows of ReportFact whose signed sum makes up a period, as (grain, first day, last day,
+    sign): month rows of its whole months; for a month the period covers in part, its day rows
+    when they are fewer than half the month, else the month row minus the day rows outside the
+    period (the default period, the last twelve months, then reads one or two day rows instead
+    of thirty)."""
+    parts: list[tuple[str, date, date, int]] = []
+    for month in months_between(first, last):
+        end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        low, high = max(first, month), min(last, end)
+        if (low, high) == (month, end):
+            if parts and parts[-1][:1] == ("month",) and parts[-1][3] == 1 and month_after(parts[-1][2]) == month:
+                parts[-1] = ("month", parts[-1][1], month, 1)  # whole months read as one range
+            else:
+                parts.append(("month", month, month, 1))
+        elif ((high - low).days + 1) * 2 <= end.day:
+            parts.append(("day", low, high, 1))
+        else:
+            parts.append(("month", month, month, 1))
+            parts += [("day", month, low - timedelta(days=1), -1)] if low > month else []
+            parts += [("day", high + timedelta(days=1), end, -1)] if high < end else []
     return parts
 
 
@@ -288,9 +301,9 @@ def _sums(f: Any, columns: Sequence[Any], *conditions: Any) -> sa.Select[Any]:
     period is its own range of the primary key (scope, metric, grain, day…), joined by UNION ALL:
     an OR of the parts would make SQLite scan every day of the metric (180 ms instead of 10 for
     one year by district at city scale)."""
-    selects = [sa.select(*columns, ReportFact.value).where(*conditions, ReportFact.grain == grain,
-                                                           ReportFact.day.between(low, high))
-               for grain, low, high in period_parts(f.date_from, f.date_to)]
+    selects = [sa.select(*columns, (ReportFact.value * sign).label("value"))
+               .where(*conditions, ReportFact.grain == grain, ReportFact.day.between(low, high))
+               for grain, low, high, sign in period_parts(f.date_from, f.date_to)]
     rows = sa.union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
     keys = [rows.c[column.key] for column in columns]
     return sa.select(*keys, sa.func.sum(rows.c.value)).group_by(*keys)

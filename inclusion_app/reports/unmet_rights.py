@@ -45,35 +45,40 @@ def unmet_rights(f: Any) -> dict[str, Any]:
     facts.refresh_in_savepoint()
     sums = _sums(facts.read(f, METRICS))
     parts = Partitions(f)
-    cells = parts.read(GRID_METRICS)
-    rights = codes_found(right_codes(), cells["district"]["right_detected"])
-
-    def grids(name: str, codes: list[str], **options: Any) -> dict[str, Grid]:
-        return parts.protect({cut: cells[cut][name] for cut in parts.cuts}, codes, **options)
-
-    detected = grids("right_detected", rights)
-    filed, opened = grids("right_filed", rights), grids("right_opened", rights)
-    forms = grids("form", codes_found(vocabularies.NON_TAKE_UP_FORMS, cells["district"]["form"]),
-                  rows=parts.rows_of(detected))
-    reasons = grids("reason", codes_found(vocabularies.NON_TAKE_UP_REASONS, cells["district"]["reason"]),
-                    rows=parts.rows_of(detected))
-    for cut in parts.cuts:
-        for name in ("right_blocked", "right_refused"):
-            cells[cut][name] = _by_organisation(cells[cut][name])
-    blocked = grids("right_blocked", ORGANISATION_CODES, rows=parts.rows_of(reasons, "dossier_bloque"))
-    refused = grids("right_refused", ORGANISATION_CODES, row_totals=False, grand_total=False)
-    (by_right, total), (by_filed, filed_total), (by_opened, opened_total) = map(parts.line, (detected, filed, opened))
-    shown_blocked, shown_refused = parts.line(blocked)[0], parts.line(refused)[0]
+    rights, tables = _tables(parts)
+    (by_right, total), (by_filed, filed_total), (by_opened, opened_total) = (
+        parts.line(tables[name]) for name in ("right_detected", "right_filed", "right_opened"))
+    blocked, refused = parts.line(tables["right_blocked"])[0], parts.line(tables["right_refused"])[0]
     return {
         "by_right": [_right_line(code, by_right[code], by_filed[code], by_opened[code], sums) for code in rights],
-        "by_form": [{"form": code, "detected": n} for code, n in parts.line(forms)[0].items()],
-        "by_reason": [{"reason": code, "detected": n} for code, n in parts.line(reasons)[0].items()],
-        "by_district": [] if f.help_point_id else _district_cells(detected["district"], rights, f),
-        "hotspots": [{"organisation": o, "blocked": shown_blocked[o], "refused": shown_refused[o]}
-                     for o in ORGANISATION_CODES],
+        "by_form": [{"form": code, "detected": n} for code, n in parts.line(tables["form"])[0].items()],
+        "by_reason": [{"reason": code, "detected": n} for code, n in parts.line(tables["reason"])[0].items()],
+        "by_district": [] if f.help_point_id else _district_cells(tables["right_detected"]["district"], rights, f),
+        "hotspots": [{"organisation": o, "blocked": blocked[o], "refused": refused[o]} for o in ORGANISATION_CODES],
         "totals": _totals(sums, total, filed_total, opened_total),
         "context": national_context(),
     }
+
+
+def _tables(parts: Partitions) -> tuple[list[str], dict[str, dict[str, Grid]]]:
+    """The right codes, and every table of the report suppressed in each cut: {metric: {cut: Grid}}."""
+    cells = parts.read(GRID_METRICS)
+    for cut in parts.cuts:
+        for name in ("right_blocked", "right_refused"):
+            cells[cut][name] = _by_organisation(cells[cut][name])
+    rights = codes_found(right_codes(), cells["district"]["right_detected"])
+
+    def protect(name: str, codes: list[str], **options: Any) -> dict[str, Grid]:
+        return parts.protect({cut: cells[cut][name] for cut in parts.cuts}, codes, **options)
+
+    tables = {name: protect(name, rights) for name in ("right_detected", "right_filed", "right_opened")}
+    for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
+        tables[name] = protect(name, codes_found(known, cells["district"][name]),
+                               rows=parts.rows_of(tables["right_detected"]))
+    tables["right_blocked"] = protect("right_blocked", ORGANISATION_CODES,
+                                      rows=parts.rows_of(tables["reason"], "dossier_bloque"))
+    tables["right_refused"] = protect("right_refused", ORGANISATION_CODES, row_totals=False, grand_total=False)
+    return rights, tables
 
 
 ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))

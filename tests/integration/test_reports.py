@@ -11,8 +11,8 @@ import pytest
 
 from inclusion_app.extensions import db
 from inclusion_app.models import WalkIn
-from inclusion_app.reports import activity, coverage, unmet_rights
-from inclusion_app.reports.filters import FilterError, parse_filter
+from inclusion_app.reports import activity, coverage, facts, unmet_rights
+from inclusion_app.reports.filters import FilterError, ReportFilter, parse_filter
 from inclusion_app.reports.suppression import Hidden
 from tests.reports_factories import MARCH, add_appointments, add_right, add_session, make_city
 from tests.scheduling_factories import local
@@ -150,6 +150,23 @@ def test_activity_breakdowns_and_previous_period(city):
     assert report["totals"] == {"sessions": 13, "people": 20, "hours": 12.5, "previous_sessions": Hidden.SMALL,
                                 "previous_people": Hidden.SMALL}
     assert {line["month"]: line["sessions"] for line in report["by_month"]} == {"2026-03": 13}
+
+
+def test_a_period_of_partial_months_counts_exactly_its_days(city):
+    c, a = city["counsellor"], city["a"]
+    for day in (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 28), date(2026, 4, 29),
+                date(2026, 5, 2)):
+        for _number in range(11):
+            add_session(c, a, day=day)
+    # March and April are read as month rows minus the days outside (more than half of each is in).
+    assert facts.period_parts(date(2026, 3, 3), date(2026, 4, 28)) == [
+        ("month", date(2026, 3, 1), date(2026, 3, 1), 1), ("day", date(2026, 3, 1), date(2026, 3, 2), -1),
+        ("month", date(2026, 4, 1), date(2026, 4, 1), 1), ("day", date(2026, 4, 29), date(2026, 4, 30), -1)]
+    spring = ReportFilter(date(2026, 3, 3), date(2026, 4, 28))
+    assert coverage.coverage(spring).totals["sessions"] == 22
+    assert {line["month"]: line["sessions"] for line in activity.activity(spring)["by_month"]} == {
+        "2026-03": 11, "2026-04": 11}
+    assert coverage.coverage(ReportFilter(date(2026, 3, 2), date(2026, 5, 2))).totals["sessions"] == 55
 
 
 def test_filters_are_checked():
