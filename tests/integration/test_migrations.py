@@ -73,3 +73,26 @@ def assert_migrated_database_refuses_double_booking() -> None:
     with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
         db.session.add(Appointment(**rows[1]))
     db.session.rollback()
+
+
+def test_the_social_status_migration_marks_every_session_day_for_a_recount(empty_database_url):
+    from datetime import date
+
+    from inclusion_app.models import HelpSession, ReportDirtyDay
+    from tests import factories
+
+    app = build_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="4a06f6db1c4e")
+        counsellor = factories.user(role="counsellor")
+        for day in (date(2026, 3, 5), date(2026, 3, 5), date(2026, 4, 1)):
+            db.session.add(HelpSession(counsellor_id=counsellor.id, date=day, duration_minutes=30, type="individuel",
+                                       place_type="a_distance", themes=["email"]))
+        db.session.flush()
+        db.session.execute(sa.delete(ReportDirtyDay))
+        db.session.commit()
+        upgrade()
+        days = set(db.session.scalars(sa.select(ReportDirtyDay.day)))
+        assert days == {date(2026, 3, 5), date(2026, 4, 1)}
+        db.session.remove()
+        db.engine.dispose()
