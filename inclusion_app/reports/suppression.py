@@ -142,9 +142,10 @@ class Grid:
         return self
 
     def _protect_solvable(self) -> bool:
-        """Audit: find a hidden cell whose value follows from the published lines taken together
-        (a system of linear equations, as a reader would solve it) and hide one more cell of a
-        line through it. Returns False when every hidden cell is safe (or none can be helped)."""
+        """Audit: find the hidden cells whose value follows from the published lines taken
+        together (a system of linear equations, as a reader would solve it) and hide one more cell
+        of a line through each. Returns False when every hidden cell is safe (or none can be
+        helped). One decomposition per pass, whatever the number of cells found."""
         hidden = list(self.hidden)
         index = {key: number for number, key in enumerate(hidden)}
         equations = []
@@ -159,19 +160,26 @@ class Grid:
                 equations.append(row)
         if not equations:
             return False
-        _u, singular, vectors = np.linalg.svd(np.array(equations))
-        free = vectors[int((singular > 1e-9).sum()):]  # a basis of what the equations leave unknown
-        for number, key in enumerate(hidden):
-            if free.size and np.abs(free[:, number]).max() > 1e-9:
-                continue  # this cell can still vary: safe
-            near = {other for total, parts in self.lines() if key == total or key in parts
-                    for other in (total, *parts) if other not in self.hidden and other not in self.margins}
-            if near:
-                positive = [other for other in near if self.value(other) > 0]
-                victim = min(positive or near, key=lambda other: (self.value(other), repr(other)))
+        # A cell is determined when it lies in the row space of the equations: its projection
+        # onto an orthonormal basis of that space (the leading right singular vectors) is whole.
+        _u, singular, vectors = np.linalg.svd(np.array(equations), full_matrices=False)
+        basis = vectors[:int((singular > 1e-9).sum())]
+        changed = False
+        for number in np.flatnonzero((basis ** 2).sum(axis=0) > 1 - 1e-9):
+            victim = self._next_to(hidden[number])
+            if victim is not None:
                 self.hidden[victim] = Hidden.SECONDARY
-                return True
-        return False
+                changed = True
+        return changed
+
+    def _next_to(self, key: Any) -> Any:
+        """The smallest published cell (a positive one first) sharing a line with `key`, or None."""
+        near = {other for total, parts in self.lines() if key == total or key in parts
+                for other in (total, *parts) if other not in self.hidden and other not in self.margins}
+        if not near:
+            return None
+        positive = [other for other in near if self.value(other) > 0]
+        return min(positive or near, key=lambda other: (self.value(other), repr(other)))
 
     def _protect_line(self, total: Any, parts: list[Any]) -> bool:
         """Hide one more cell of a line whose published total would reveal its only hidden part, or
