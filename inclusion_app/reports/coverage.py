@@ -29,7 +29,7 @@ from inclusion_app.extensions import db
 from inclusion_app.lieux.hours import InvalidHours, weekly_open_minutes
 from inclusion_app.models import AvailabilityRule, District, HelpPoint
 from inclusion_app.reports import facts
-from inclusion_app.reports.grids import Partitions, margins
+from inclusion_app.reports.grids import Partitions, margins, small_differences_in_series
 from inclusion_app.reports.suppression import Count, grid_from, histogram_median, protect, rate
 from inclusion_app.scheduling.slots import _holidays
 
@@ -69,8 +69,21 @@ def coverage(f: Any) -> CoverageReport:
     facts.refresh_in_savepoint()
     parts = Partitions(f)
     raw = {cut: _raw_counts(f, cut) for cut in parts.cuts}
-    shown = {name: parts.series({cut: {(key, ""): n for key, n in raw[cut][0][name].items()} for cut in parts.cuts})
-             for name in (*COUNTS, *RATE_PARTS)}
+    shown: dict[str, Any] = {}
+    for name in (*RATE_PARTS, *COUNTS):
+        # Appointments at no help point are the phone ones, which the phone share gives away.
+        phone = {None: shown["phone"]["district"][1]} if name == "appointments_booked" else None
+        shown[name] = parts.series({cut: {(key, ""): n for key, n in raw[cut][0][name].items()}
+                                    for cut in parts.cuts}, phone)
+    # Booked minus attended (no-shows and unrecorded) must not be a published small difference.
+    counts = {name: {cut: raw[cut][0][name] for cut in parts.cuts} for name in ("appointments_attended",
+                                                                                "appointments_booked")}
+    hide = small_differences_in_series(shown["appointments_attended"], counts["appointments_attended"],
+                             shown["appointments_booked"], counts["appointments_booked"])
+    if any(hide.values()):
+        shown["appointments_attended"] = parts.series(
+            {cut: {(key, ""): n for key, n in raw[cut][0]["appointments_attended"].items()} for cut in parts.cuts},
+            hide=hide)
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
     districts = _districts(f)

@@ -159,14 +159,16 @@ def right_sources(first: date, last: date) -> list[sa.Select[Any]]:
     blocked, refused, and the day counts from detection to filing and from filing to opening."""
     district = sa.func.coalesce(HelpSession.district_id, 0)
     help_point = sa.func.coalesce(HelpSession.help_point_id, 0)
-    filed = sa.or_(UnmetRight.filed_on.is_not(None), UnmetRight.outcome.in_(FILED_OUTCOMES))
-    opened = sa.and_(filed, sa.or_(UnmetRight.opened_on.is_not(None), UnmetRight.outcome == "ouvert"))
+    # An opening date implies a claim: opened rights are filed too, so opened ≤ filed.
+    opened = sa.or_(UnmetRight.opened_on.is_not(None), UnmetRight.outcome == "ouvert")
+    filed = sa.or_(UnmetRight.filed_on.is_not(None), UnmetRight.outcome.in_(FILED_OUTCOMES), opened)
+    known = sa.or_(filed, UnmetRight.outcome.in_(KNOWN_OUTCOMES))
     to_filing = _joined(UnmetRight.right, ":", _days_between(UnmetRight.filed_on, UnmetRight.detected_on, True))
     to_opening = _joined(UnmetRight.right, ":", _days_between(UnmetRight.opened_on, UnmetRight.filed_on, True))
     parts = [
         ("right_detected", UnmetRight.right, None), ("right_filed", UnmetRight.right, filed),
         ("right_opened", UnmetRight.right, opened),
-        ("right_known", sa.literal(""), UnmetRight.outcome.in_(KNOWN_OUTCOMES)),
+        ("right_known", sa.literal(""), known),
         ("form", UnmetRight.form, None), ("reason", UnmetRight.reason, None),
         ("right_blocked", UnmetRight.right, UnmetRight.reason == "dossier_bloque"),
         ("right_refused", UnmetRight.right, UnmetRight.outcome == "refuse"),

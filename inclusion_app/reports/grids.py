@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from inclusion_app.extensions import db
 from inclusion_app.models import District, HelpPoint
 from inclusion_app.reports import facts
-from inclusion_app.reports.suppression import Count, Grid, grid_from
+from inclusion_app.reports.suppression import Count, Grid, Hidden, grid_from, is_small
 
 Cells = dict[tuple[Any, str], int]
 Margins = dict[Any, Count]
@@ -59,6 +59,33 @@ def protect_grid(cells: Cells, keys: Sequence[Any], codes: Sequence[str], **opti
     return grid_from(((key, code, value) for (key, code), value in cells.items()), keys, codes, **options)
 
 
+Series = Mapping[str, tuple[dict[Any, Count], Count]]
+
+
+def small_differences_in_series(inner: Series, inner_raw: Mapping[str, Mapping[Any, int]], outer: Series,
+                                outer_raw: Mapping[str, Mapping[Any, int]]) -> dict[str, list[Any]]:
+    """{cut: keys (or "total")} published in two series, one counting a part of the other
+    (attended within booked), whose difference is a small count: the part must be hidden, or
+    the two published figures would give the difference back. `*_raw`: true counts {cut: {key: n}}."""
+    found: dict[str, list[Any]] = {}
+    for cut, (shown, total) in inner.items():
+        pairs = [*((key, shown[key], outer[cut][0][key]) for key in shown), ("total", total, outer[cut][1])]
+        found[cut] = [key for key, part, whole in pairs if isinstance(part, int) and isinstance(whole, int)
+                      and is_small(_raw(outer_raw[cut], key) - _raw(inner_raw[cut], key))]
+    return found
+
+
+def _raw(counts: Mapping[Any, int], key: Any) -> int:
+    return sum(counts.values()) if key == "total" else counts.get(key, 0)
+
+
+def _small_differences_in_grids(inner: Grid, outer: Grid) -> list[Any]:
+    """Keys published in both grids whose difference (outer - inner) is a small count."""
+    keys = [*inner.cells, *(("row", r) for r in inner.rows), *(("column", c) for c in inner.columns), "total"]
+    return [key for key in keys if isinstance(inner.shown(key), int) and isinstance(outer.shown(key), int)
+            and is_small(outer.value(key) - inner.value(key))]
+
+
 class Partitions:
     """The territory of a ReportFilter `f` cut by district and, with a help point filter, by help
     point: reads true counts in both cuts, and publishes the filter's line of each breakdown."""
@@ -85,17 +112,26 @@ class Partitions:
                       for (key, month), value in facts.read_territory_months(self.f, metric, cut).items()}
                 for cut in self.cuts}
 
-    def series(self, cells: Mapping[str, Cells]) -> dict[str, tuple[dict[Any, Count], Count]]:
+    def series(self, cells: Mapping[str, Cells], given_away: Mapping[Any, Count] | None = None,
+               hide: Mapping[str, Iterable[Any]] | None = None) -> dict[str, tuple[dict[Any, Count], Count]]:
         """A count (one code) by district, and by help point, as published: {cut: (by key, total)};
-        the help points' total is the districts' (the same territory)."""
+        the help points' total is the districts' (the same territory). `given_away`: help points'
+        cells another figure already gives away ({key: Count}, e.g. None — at no help point — for
+        appointments, which the phone share publishes), taken as margins; `hide`: {cut: keys (or
+        "total")} to hide whatever their size (see `small_differences_in_series`)."""
+        forced = {cut: {(0, key) if key != "total" else "total": Hidden.SECONDARY for key in keys}
+                  for cut, keys in (hide or {}).items()}
         by_district = self._one_code(cells["district"])
-        grid = grid_from(((0, key, n) for key, n in by_district.items()), [0], self.keys["district"])
+        grid = grid_from(((0, key, n) for key, n in by_district.items()), [0], self.keys["district"],
+                         margins=forced.get("district", {}))
         published = {"district": ({key: grid.shown((0, key)) for key in self.keys["district"]}, grid.shown("total"))}
         if "help_point" in cells and "help_point" in self.cuts:
             total = grid.shown("total")
             by_point = self._one_code(cells["help_point"])
+            given = {(0, key): shown for key, shown in (given_away or {}).items()}
             points = grid_from(((0, key, n) for key, n in by_point.items()), [0], self.keys["help_point"],
-                               margins={("row", 0): total, "total": total})
+                               margins={("row", 0): total, "total": total, **given,
+                                        **forced.get("help_point", {})})
             published["help_point"] = ({key: points.shown((0, key)) for key in self.keys["help_point"]}, total)
         return published
 
@@ -115,14 +151,31 @@ class Partitions:
         return published["district"][1]
 
     def protect(self, cells: Mapping[str, Cells], codes: Sequence[str],
-                rows: Mapping[str, tuple[dict[Any, Count], Count]] | None = None, **options: Any) -> dict[str, Grid]:
+                rows: Mapping[str, tuple[dict[Any, Count], Count]] | None = None,
+                within: Mapping[str, Grid] | None = None, **options: Any) -> dict[str, Grid]:
         """A breakdown suppressed in each cut (see the module): {cut: Grid}. `rows`: the published
         series whose figures are the rows' totals (sessions by district and by help point), taken
-        as margins; `options`: Grid's row_totals and grand_total."""
-        edge = margins(*rows["district"]) if rows else {}
+        as margins; `within`: the grids of a count this one is part of (filed rights within the
+        rights detected): a cell whose difference with its outer cell would be a small count is
+        hidden; `options`: Grid's row_totals and grand_total."""
+        forced: dict[str, Margins] = {cut: {} for cut in self.cuts}
+        for _round in range(3):
+            grids = self._protect_once(cells, codes, rows, forced, **options)
+            more = {cut: _small_differences_in_grids(grids[cut], within[cut]) for cut in self.cuts} if within else {}
+            if not any(more.values()):
+                return grids
+            for cut, keys in more.items():
+                forced[cut].update(dict.fromkeys(keys, Hidden.SECONDARY))
+        return grids
+
+    def _protect_once(self, cells: Mapping[str, Cells], codes: Sequence[str],
+                      rows: Mapping[str, tuple[dict[Any, Count], Count]] | None, forced: Mapping[str, Margins],
+                      **options: Any) -> dict[str, Grid]:
+        edge = {**(margins(*rows["district"]) if rows else {}), **forced["district"]}
         grids = {"district": protect_grid(cells["district"], self.keys["district"], codes, margins=edge, **options)}
         if self.f.help_point_id:
-            edge = {**(margins(*rows["help_point"]) if rows else {}), **column_margins(grids["district"])}
+            edge = {**(margins(*rows["help_point"]) if rows else {}), **column_margins(grids["district"]),
+                    **forced["help_point"]}
             grids["help_point"] = protect_grid(cells["help_point"], self.keys["help_point"], codes, margins=edge,
                                                **options)
         return grids

@@ -18,6 +18,7 @@ adopts.
 from __future__ import annotations
 
 import enum
+import zlib
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,24 +183,49 @@ class Grid:
         return min(positive or near, key=lambda other: (self.value(other), repr(other)))
 
     def _protect_line(self, total: Any, parts: list[Any]) -> bool:
-        """Hide one more cell of a line whose published total would reveal its only hidden part, or
-        whose parts, all published, would reveal its hidden total (never a margin: see the class)."""
+        """Hide one more cell of a line whose published total would reveal a hidden part — its only
+        hidden part, or one whose label leaves it a single possible value — or whose parts, all
+        published, would reveal its hidden total (never a margin: see the class)."""
         hidden = [key for key in parts if key in self.hidden]
         free = [key for key in parts if key not in self.hidden and key not in self.margins]
-        if total in self.hidden and not hidden and free:
-            positive = [key for key in free if self.value(key) > 0]
-            self.hidden[min(positive or free, key=self.value)] = Hidden.SECONDARY
+        if total in self.hidden:
+            if hidden or not free:
+                return False
+            self.hidden[self._victim(free)] = Hidden.SECONDARY
             return True
-        if len(hidden) != 1 or total in self.hidden:
+        if len(hidden) != 1 and not self._pinned(total, parts, hidden):
             return False
         positive = [key for key in free if self.value(key) > 0]
-        pool = positive or free
-        if pool:
-            self.hidden[min(pool, key=self.value)] = Hidden.SECONDARY
+        if positive or (free and len(hidden) == 1):
+            self.hidden[self._victim(positive or free)] = Hidden.SECONDARY
             return True
         if total not in self.margins:
             self.hidden[total] = Hidden.SECONDARY
             return True
+        return False
+
+    def _victim(self, pool: list[Any]) -> Any:
+        """The cell to hide next: a positive one if any, chosen by a fixed hash of its key rather
+        than by its size (were it the smallest, a reader would learn that the hidden cells are
+        no larger than the published ones)."""
+        positive = [key for key in pool if self.value(key) > 0]
+        return min(positive or pool, key=lambda key: zlib.crc32(repr(key).encode()))
+
+    def _pinned(self, total: Any, parts: list[Any], hidden: list[Any]) -> bool:
+        """True when a small hidden part of the line has a single possible value, given the
+        published total and parts and what the labels say: "< 11" is 1 to 10, a secondary cell 0
+        or 11 and more (e.g. a secondary and a "< 11" adding up to 12 can only be 11 and 1)."""
+        rest = self.value(total) - sum(self.value(key) for key in parts if key not in self.hidden)
+        for key in (key for key in hidden if self.hidden[key] is Hidden.SMALL):  # the counts to protect
+            others = [other for other in hidden if other != key]
+            small = sum(self.hidden[other] is Hidden.SMALL for other in others)
+            sums = [(small, 10 * small)] + ([(THRESHOLD + small, rest)] if len(others) > small else [])
+            possible: set[int] = set()
+            for low, high in sums:  # the others add up to low..high: this part is rest - that
+                start, end = max(rest - high, 1), min(rest - low, THRESHOLD - 1)
+                possible.update(range(start, min(end, start + 1) + 1))
+            if len(possible) == 1:
+                return True
         return False
 
 

@@ -2,13 +2,14 @@
 
 These figures measure non-recours *detected during help sessions*, not a take-up rate (DESIGN.md
 section 6). Definitions (DESIGN.md section 4): rights count by their session's date; a right is
-`filed` when a claim was filed (a filing date, or an outcome `deposee`, `ouvert` or `refuse`),
-`opened` when the right was opened (an opening date or the outcome `ouvert`); `filing_rate` =
+`filed` when a claim was filed (a filing date, an opening date, or an outcome `deposee`, `ouvert`
+or `refuse`), `opened` when the right was opened (an opening date or the outcome `ouvert`); `filing_rate` =
 filed / detected, `opening_rate` = opened / filed; `median_days_to_filing` runs from detection to
 filing, `median_days_to_opening` from filing to opening (only rights with both dates). A right's
 district is its session's. Blockage hotspots: rights whose reason is `dossier_bloque` or whose
 claim was refused, by the organisation in charge of the right (`ORGANISATIONS`). Data quality:
-the share of rights with a known outcome (filed, opened, refused or abandoned).
+the share of rights with a known outcome (filed — by its date or its outcome —, opened, refused or
+abandoned).
 Small counts are suppressed by `reports.suppression` (grids for the district × right table).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
 from inclusion_app.reports.grids import Cells, Partitions, codes_found
-from inclusion_app.reports.suppression import Grid, histogram_median, protect, rate
+from inclusion_app.reports.suppression import Grid, histogram_median, rate
 from inclusion_app.sessions.rights import right_codes
 
 # The organisation in charge of each default right (service-public.fr, 2026): where a blocked
@@ -55,7 +56,7 @@ def unmet_rights(f: Any) -> dict[str, Any]:
         "by_reason": [{"reason": code, "detected": n} for code, n in parts.line(tables["reason"])[0].items()],
         "by_district": [] if f.help_point_id else _district_cells(tables["right_detected"]["district"], rights, f),
         "hotspots": [{"organisation": o, "blocked": blocked[o], "refused": refused[o]} for o in ORGANISATION_CODES],
-        "totals": _totals(sums, total, filed_total, opened_total),
+        "totals": _totals(total, filed_total, opened_total, parts.line(tables["right_known"])[0][""]),
         "context": national_context(),
     }
 
@@ -71,7 +72,10 @@ def _tables(parts: Partitions) -> tuple[list[str], dict[str, dict[str, Grid]]]:
     def protect(name: str, codes: list[str], **options: Any) -> dict[str, Grid]:
         return parts.protect({cut: cells[cut][name] for cut in parts.cuts}, codes, **options)
 
-    tables = {name: protect(name, rights) for name in ("right_detected", "right_filed", "right_opened")}
+    tables = {"right_detected": protect("right_detected", rights)}
+    tables["right_filed"] = protect("right_filed", rights, within=tables["right_detected"])
+    tables["right_opened"] = protect("right_opened", rights, within=tables["right_filed"])
+    tables["right_known"] = protect("right_known", [""])
     for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
         tables[name] = protect(name, codes_found(known, cells["district"][name]),
                                rows=parts.rows_of(tables["right_detected"]))
@@ -82,7 +86,8 @@ def _tables(parts: Partitions) -> tuple[list[str], dict[str, dict[str, Grid]]]:
 
 
 ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))
-GRID_METRICS = ("right_detected", "right_filed", "right_opened", "form", "reason", "right_blocked", "right_refused")
+GRID_METRICS = ("right_detected", "right_filed", "right_opened", "right_known", "form", "reason", "right_blocked",
+                "right_refused")
 METRICS = ("right_detected", "right_filed", "right_opened", "right_known", "form", "reason", "right_blocked",
            "right_refused", "filing_days", "opening_days")
 
@@ -124,8 +129,7 @@ def _district_cells(grid: Grid, rights: list[str], f: Any) -> list[dict[str, Any
             for d in shown for r in rights if grid.value((d, r)) or (d, r) in grid.hidden]
 
 
-def _totals(sums: dict[str, dict[str, int]], detected: Any, filed: Any, opened: Any) -> dict[str, Any]:
-    known = protect(sum(sums["right_known"].values()))
+def _totals(detected: Any, filed: Any, opened: Any, known: Any) -> dict[str, Any]:
     return {"detected": detected, "filed": filed, "opened": opened, "filing_rate": rate(filed, detected),
             "opening_rate": rate(opened, filed), "known_outcome_share": rate(known, detected)}
 

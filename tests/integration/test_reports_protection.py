@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -249,6 +250,17 @@ def test_every_district_filter_reads_the_same_table_of_rights(city, app):
     assert only_c["rsa"] is Hidden.SECONDARY
 
 
+def _solvable(equations, target):
+    """Whether `target` follows from linear `equations` ([({unknown: coefficient}, value)]), as a
+    reader solving every published line together would find it (values are not needed: only
+    whether the target lies in the row space of the coefficients)."""
+    unknowns = sorted({key for coefficients, _value in equations for key in coefficients} | {target}, key=repr)
+    matrix = np.array([[coefficients.get(key, 0) for key in unknowns] for coefficients, _value in equations] or
+                      [[0] * len(unknowns)])
+    row = np.array([[1 if key == target else 0 for key in unknowns]])
+    return np.linalg.matrix_rank(matrix) == np.linalg.matrix_rank(np.vstack([matrix, row]))
+
+
 def test_hidden_cells_cannot_be_solved_from_several_lines_together(city):
     c, a, b = city["counsellor"], city["a"], city["b"]
     cormier = factories.district(name="Cormier")
@@ -258,32 +270,138 @@ def test_hidden_cells_cannot_be_solved_from_several_lines_together(city):
         for _number in range(count):
             add_session(c, district, outcome=outcome, procedures=["logement"],
                         themes=["aide_aux_demarches_administratives"])
-    sessions = {row["name"]: row["sessions"] for row in coverage.coverage(MARCH).districts}
-    assert (sessions["Aubépine"], sessions["Bellejouanne"], sessions["Cormier"]) == (
-        Hidden.SECONDARY, Hidden.SMALL, 17)
-    territory = {line["outcome"]: line["sessions"] for line in activity.activity(MARCH)["by_outcome"]}
-    assert territory["a_finaliser_en_autonomie"] == 17
-    only_a = {line["outcome"]: line["sessions"] for line in activity.activity(_only(a))["by_outcome"]}
-    # A + B = 36 - 17 = 19 and A's and B's "à finaliser" are 17: were A's other outcomes all
-    # published (zeros), B's 2 "orientée" would follow. The audit hides one of them.
-    assert only_a["oriente_vers_structure"] is Hidden.SECONDARY
+    districts = (a.id, b.id, cormier.id)
+    equations = []  # everything the coverage and activity reports publish about these sessions
+    for row in coverage.coverage(MARCH).districts:
+        if row["district_id"] in districts and isinstance(row["sessions"], int):
+            outcomes = activity.SHARES["outcome"]
+            equations.append(({(row["district_id"], o): 1 for o in outcomes}, row["sessions"]))
+    equations.append(({(d, o): 1 for d in districts for o in activity.SHARES["outcome"]}, 36))
+    for line in activity.activity(MARCH)["by_outcome"]:
+        if isinstance(line["sessions"], int):
+            equations.append(({(d, line["outcome"]): 1 for d in districts}, line["sessions"]))
+    for district in districts:
+        for line in activity.activity(ReportFilter(MARCH.date_from, MARCH.date_to, district_id=district))["by_outcome"]:
+            if isinstance(line["sessions"], int):
+                equations.append(({(district, line["outcome"]): 1}, line["sessions"]))
+    assert not _solvable(equations, (b.id, "oriente_vers_structure"))  # B's 2
+    assert not _solvable(equations, (cormier.id, "doit_revenir"))  # Cormier's 3
 
 
-def _outcomes_grid(audit):
-    grid = Grid(["A", "B", "C"], ["af", "or", "fin", "dr"],
-                {("A", "af"): 17, ("B", "or"): 2, ("C", "fin"): 9, ("C", "dr"): 3, ("C", "or"): 5},
-                margins={("row", "A"): Hidden.SECONDARY, ("row", "B"): Hidden.SMALL, ("row", "C"): 17, "total": 36})
+def _grid_equations(grid):
+    published = lambda key: isinstance(grid.shown(key), int)  # noqa: E731
+    equations = [({key: 1}, grid.shown(key)) for key in [*grid.cells, *(("row", r) for r in grid.rows),
+                                                            *(("column", c) for c in grid.columns), "total"]
+                 if published(key)]
+    for total, parts in grid.lines():
+        equations.append(({**{part: 1 for part in parts}, total: -1}, 0))
+    return equations
+
+
+def _random_grid(rng, audit):
+    rows, columns = ["A", "B", "C", "D"][:rng.randint(2, 4)], ["w", "x", "y", "z"][:rng.randint(2, 4)]
+    cells = {(r, c): rng.choice((0, 0, 1, 2, 5, 9, 12, 20)) for r in rows for c in columns}
+    grid = Grid(rows, columns, cells)
     if not audit:
-        grid._protect_solvable = lambda: False
+        grid._protect_solvable = lambda: False  # the lines one by one only
     return grid.suppress()
 
 
-def test_the_audit_hides_a_cell_that_the_lines_alone_leave_solvable():
-    # Line by line, every line has two hidden cells or none; together, B's "or" (2) follows.
-    assert _outcomes_grid(audit=False).shown(("A", "or")) == 0
-    grid = _outcomes_grid(audit=True)
-    assert grid.shown(("B", "or")) is Hidden.SMALL
-    assert grid.shown(("A", "or")) is Hidden.SECONDARY
+def test_the_audit_leaves_no_small_cell_solvable_where_the_lines_alone_do():
+    import random
+
+    rng, leaks_without = random.Random(7), 0
+    for _number in range(300):
+        seed = rng.random()
+        for audit in (False, True):
+            grid = _random_grid(random.Random(seed), audit)
+            equations = _grid_equations(grid)
+            solvable = [key for key, why in grid.hidden.items() if why is Hidden.SMALL and _solvable(equations, key)]
+            if audit:
+                assert solvable == [], (grid.cells, solvable)
+            else:
+                leaks_without += bool(solvable)
+    assert leaks_without > 0  # the audit is what protects these grids
+
+
+def test_labels_do_not_pin_a_small_count(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for district, count in ((a, 11), (b, 1)):
+        for _number in range(count):
+            add_session(c, district)
+    report = coverage.coverage(MARCH)
+    shown = {row["district_id"]: row["sessions"] for row in report.districts}
+    assert (shown[a.id], shown[b.id]) == (Hidden.SECONDARY, Hidden.SMALL)
+    # "masqué" is 0 or 11 and more, "< 11" is 1 to 10: with 12 in total, only 11 + 1 would fit.
+    assert report.totals["sessions"] is Hidden.SECONDARY
+
+
+def test_two_small_counts_adding_up_to_two_are_not_left_alone(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    cormier = factories.district(name="Cormier")
+    for district, count in ((a, 1), (b, 1), (cormier, 30)):
+        for _number in range(count):
+            add_session(c, district)
+    report = coverage.coverage(MARCH)
+    shown = {row["district_id"]: row["sessions"] for row in report.districts}
+    assert (shown[a.id], shown[b.id]) == (Hidden.SMALL, Hidden.SMALL)
+    assert isinstance(shown[cormier.id], Hidden) or isinstance(report.totals["sessions"], Hidden)  # else 1 + 1
+
+
+def test_phone_appointments_are_not_the_help_points_missing_row(city):
+    c, a, b, hp_a, hp_b = city["counsellor"], city["a"], city["b"], city["hp_a"], city["hp_b"]
+    add_appointments(c, a, hp_a, "attended", 25)
+    add_appointments(c, b, hp_b, "attended", 5)
+    add_appointments(c, a, None, "attended", 20)  # by phone
+    totals = coverage.coverage(MARCH).totals
+    assert (totals["appointments_booked"], totals["phone_share"]) == (50, 0.4)  # 20 by phone
+    booked = coverage.coverage(_at(hp_a)).districts[0]["appointments_booked"]
+    assert booked is Hidden.SECONDARY  # else 50 - 20 - 25 gives hp_b's 5
+
+
+def test_the_known_outcome_share_of_a_district_cannot_be_subtracted(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for district, total, abandoned in ((a, 40, 15), (b, 20, 5)):
+        for number in range(total):
+            add_right(add_session(c, district), "rsa", outcome="abandonne" if number < abandoned else "repere")
+    shares = [unmet_rights.unmet_rights(f)["totals"]["known_outcome_share"] for f in (MARCH, _only(a), _only(b))]
+    assert shares[2] is None
+    assert shares[0] is None or shares[1] is None  # else 0.333 × 60 - 0.375 × 40 gives B's 5
+
+
+def test_a_filing_or_opening_date_counts_whatever_the_outcome_says(city):
+    c, a = city["counsellor"], city["a"]
+    for number in range(36):
+        add_right(add_session(c, a), "rsa", outcome="repere", filed_on=date(2026, 3, 10) if number < 12 else None,
+                  opened_on=date(2026, 3, 20) if 12 <= number < 24 else None)
+    totals = unmet_rights.unmet_rights(MARCH)["totals"]
+    assert (totals["detected"], totals["filed"], totals["opened"]) == (36, 24, 12)
+    assert totals["known_outcome_share"] == round(24 / 36, 3)
+
+
+def test_filed_rights_do_not_give_back_a_small_number_not_filed(city):
+    c, a = city["counsellor"], city["a"]
+    for right, detected, filed in (("rsa", 20, 15), ("prime_activite", 30, 20)):
+        for number in range(detected):
+            add_right(add_session(c, a), right, outcome="deposee" if number < filed else "repere")
+    lines = {line["right"]: line for line in unmet_rights.unmet_rights(MARCH)["by_right"]}
+    assert lines["rsa"]["detected"] == 20
+    assert isinstance(lines["rsa"]["filed"], Hidden)  # 20 - 15 would give the 5 not filed
+    assert lines["rsa"]["filing_rate"] is None
+
+
+def test_attended_appointments_do_not_give_back_a_small_number_not_attended(city):
+    c, a, b, hp_a = city["counsellor"], city["a"], city["b"], city["hp_a"]
+    add_appointments(c, a, hp_a, "attended", 30)
+    add_appointments(c, a, hp_a, "no_show", 5)
+    add_appointments(c, b, hp_a, "attended", 20)
+    add_appointments(c, b, hp_a, "no_show", 15)
+    report = coverage.coverage(MARCH)
+    rows = {row["district_id"]: row for row in report.districts}
+    assert rows[a.id]["appointments_booked"] == 35
+    assert isinstance(rows[a.id]["appointments_attended"], Hidden)  # 35 - 30 would give the 5 not attended
+    assert isinstance(rows[b.id]["appointments_attended"], Hidden)  # else 50 - 20 gives A's 30
+    assert rows[a.id]["no_show_rate"] is None
 
 
 def test_a_rate_is_withheld_when_its_complement_is_small():
