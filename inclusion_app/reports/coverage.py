@@ -78,12 +78,14 @@ def coverage(f: Any) -> CoverageReport:
     # Booked minus attended (no-shows and unrecorded) must not be a published small difference.
     counts = {name: {cut: raw[cut][0][name] for cut in parts.cuts} for name in ("appointments_attended",
                                                                                 "appointments_booked")}
-    hide = small_differences_in_series(shown["appointments_attended"], counts["appointments_attended"],
-                             shown["appointments_booked"], counts["appointments_booked"])
-    if any(hide.values()):
-        shown["appointments_attended"] = parts.series(
-            {cut: {(key, ""): n for key, n in raw[cut][0]["appointments_attended"].items()} for cut in parts.cuts},
-            hide=hide)
+    attended = {cut: {(key, ""): n for key, n in raw[cut][0]["appointments_attended"].items()} for cut in parts.cuts}
+    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
+    while more := {cut: set(keys) - hide[cut] for cut, keys in small_differences_in_series(
+            shown["appointments_attended"], counts["appointments_attended"], shown["appointments_booked"],
+            counts["appointments_booked"]).items() if set(keys) - hide[cut]}:  # each round hides more: it ends
+        for cut, keys in more.items():
+            hide[cut] |= keys
+        shown["appointments_attended"] = parts.series(attended, hide=hide)
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
     districts = _districts(f)

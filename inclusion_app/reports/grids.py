@@ -159,14 +159,13 @@ class Partitions:
         rights detected): a cell whose difference with its outer cell would be a small count is
         hidden; `options`: Grid's row_totals and grand_total."""
         forced: dict[str, Margins] = {cut: {} for cut in self.cuts}
-        for _round in range(3):
+        while True:  # each round hides more cells: it ends
             grids = self._protect_once(cells, codes, rows, forced, **options)
             more = {cut: _small_differences_in_grids(grids[cut], within[cut]) for cut in self.cuts} if within else {}
             if not any(more.values()):
                 return grids
             for cut, keys in more.items():
                 forced[cut].update(dict.fromkeys(keys, Hidden.SECONDARY))
-        return grids
 
     def _protect_once(self, cells: Mapping[str, Cells], codes: Sequence[str],
                       rows: Mapping[str, tuple[dict[Any, Count], Count]] | None, forced: Mapping[str, Margins],

@@ -213,18 +213,18 @@ class Grid:
 
     def _pinned(self, total: Any, parts: list[Any], hidden: list[Any]) -> bool:
         """True when a small hidden part of the line has a single possible value, given the
-        published total and parts and what the labels say: "< 11" is 1 to 10, a secondary cell 0
-        or 11 and more (e.g. a secondary and a "< 11" adding up to 12 can only be 11 and 1)."""
+        published total and parts and what a reader can tell of the others: "< 11" is 1 to 10,
+        and a secondary cell is taken as known to be 0 or, when positive, 11 and more (secondary
+        cells are positive ones whenever there are: assuming the reader knows which is the
+        cautious side). E.g. a secondary and a "< 11" adding up to 12 can only be 11 and 1."""
         rest = self.value(total) - sum(self.value(key) for key in parts if key not in self.hidden)
         for key in (key for key in hidden if self.hidden[key] is Hidden.SMALL):  # the counts to protect
             others = [other for other in hidden if other != key]
             small = sum(self.hidden[other] is Hidden.SMALL for other in others)
-            sums = [(small, 10 * small)] + ([(THRESHOLD + small, rest)] if len(others) > small else [])
-            possible: set[int] = set()
-            for low, high in sums:  # the others add up to low..high: this part is rest - that
-                start, end = max(rest - high, 1), min(rest - low, THRESHOLD - 1)
-                possible.update(range(start, min(end, start + 1) + 1))
-            if len(possible) == 1:
+            large = sum(self.hidden[other] is not Hidden.SMALL and self.value(other) > 0 for other in others)
+            low, high = (small + THRESHOLD * large, rest) if large else (small, (THRESHOLD - 1) * small)
+            start, end = max(rest - high, 1), min(rest - low, THRESHOLD - 1)  # this part is rest - the others
+            if start == end:
                 return True
         return False
 

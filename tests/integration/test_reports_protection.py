@@ -404,6 +404,44 @@ def test_attended_appointments_do_not_give_back_a_small_number_not_attended(city
     assert rows[a.id]["no_show_rate"] is None
 
 
+def test_hiding_attendances_again_never_unmasks_another_district(city):
+    c, a, b, hp_a = city["counsellor"], city["a"], city["b"], city["hp_a"]
+    cormier = factories.district(name="Cormier")
+    for district, attended, no_show in ((a, 3, 17), (b, 20, 5), (cormier, 30, 5)):
+        add_appointments(c, district, hp_a, "attended", attended)
+        add_appointments(c, district, hp_a, "no_show", no_show)
+    for row in coverage.coverage(MARCH).districts:
+        if isinstance(row["appointments_booked"], int) and isinstance(row["appointments_attended"], int):
+            assert not 0 < row["appointments_booked"] - row["appointments_attended"] < 11, row
+
+
+def test_filed_within_detected_is_checked_until_nothing_changes(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    cormier = factories.district(name="Cormier")
+    counts = {(a, "rsa"): (25, 23), (a, "prime_activite"): (25, 20), (b, "prime_activite"): (15, 15),
+              (cormier, "rsa"): (15, 10), (cormier, "prime_activite"): (15, 15)}
+    for (district, right), (detected, filed) in counts.items():
+        for number in range(detected):
+            add_right(add_session(c, district), right, outcome="deposee" if number < filed else "repere")
+    for f in (MARCH, _only(a), _only(b), _only(cormier)):
+        for line in unmet_rights.unmet_rights(f)["by_right"]:
+            if isinstance(line["detected"], int) and isinstance(line["filed"], int):
+                assert not 0 < line["detected"] - line["filed"] < 11, (f, line)
+
+
+def test_a_secondary_cell_is_taken_as_positive_when_it_is(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    cormier, dahlia = factories.district(name="Cormier"), factories.district(name="Dahlia")
+    for district, count in ((a, 1), (b, 11), (cormier, 11), (dahlia, 20)):
+        for _number in range(count):
+            add_session(c, district)
+    report = coverage.coverage(MARCH)
+    shown = {row["district_id"]: row["sessions"] for row in report.districts}
+    assert shown[a.id] is Hidden.SMALL
+    # Hidden cells are positive ones while there are: 43 - 20 = 23 with two of 11 and more gives A's 1.
+    assert not (shown[dahlia.id] == 20 and report.totals["sessions"] == 43)
+
+
 def test_a_rate_is_withheld_when_its_complement_is_small():
     assert rate(35, 40) is None  # 40 - 35 = 5 on site would be given back
     assert rate(20, 40) == 0.5
