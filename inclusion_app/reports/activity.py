@@ -60,17 +60,12 @@ def _published(f: Any) -> dict[str, Any]:
     "sessions" and "people" (Count), "minutes" (int, the true sum)."""
     parts = Partitions(f)
     cells = parts.read((*SHARES, *MULTIPLE, *TOTALS))
-    sessions = parts.series({cut: cells[cut]["sessions"] for cut in parts.cuts})
-    published: dict[str, Any] = {}
-    for name, known in SHARES.items():
-        by_cut = {cut: cells[cut][name] for cut in parts.cuts}
-        published[name] = parts.publish(by_cut, codes_found(known, cells["district"][name]), rows=sessions)[0]
+    sessions, tables = _sessions_and_shares(parts, cells)
+    published: dict[str, Any] = {name: parts.line(grids)[0] for name, grids in tables.items()}
     for name, known in MULTIPLE.items():
         by_cut = {cut: cells[cut][name] for cut in parts.cuts}
         published[name] = parts.publish(by_cut, codes_found(known, cells["district"][name]), row_totals=False,
                                         grand_total=False)[0]
-    months = [f"{month:%Y-%m}" for month in facts.months_between(f.date_from, f.date_to)]
-    published["month"] = parts.publish(parts.read_months("sessions"), months, rows=sessions)[0]
     shown = parts.pick(sessions)
     people = parts.pick(parts.series({cut: cells[cut]["people"] for cut in parts.cuts}))
     cut, row = ("help_point", f.help_point_id) if f.help_point_id else ("district", f.district_id)
@@ -78,6 +73,35 @@ def _published(f: Any) -> dict[str, Any]:
     # People are sessions plus workshop participants: with no workshop they equal the sessions.
     if isinstance(shown, Hidden) and not isinstance(people, Hidden):
         people = Hidden.SECONDARY
-    published.update(sessions=shown, people=people,
-                     minutes=minutes)
+    published.update(sessions=shown, people=people, minutes=minutes)
     return published
+
+
+def sessions_series(parts: Partitions) -> dict[str, tuple[dict[Any, Any], Any]]:
+    """Sessions by district (and by help point) as published — by this report and by the coverage
+    report alike: see `_sessions_and_shares`."""
+    return _sessions_and_shares(parts, parts.read((*SHARES, "sessions")))[0]
+
+
+def _sessions_and_shares(parts: Partitions, cells: dict[str, dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """The sessions series and the breakdowns that share it out ({name: {cut: Grid}}, "month"
+    included). A breakdown line whose hidden cells its published total would still give away
+    (e.g. 11 individual and 1 workshop under a total of 12) cannot be helped inside the breakdown:
+    that total is hidden in the sessions series, and everything is suppressed again."""
+    months = [f"{month:%Y-%m}" for month in facts.months_between(parts.f.date_from, parts.f.date_to)]
+    by_month = parts.read_months("sessions")
+    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
+    while True:  # each round hides more totals: it ends
+        sessions = parts.series({cut: cells[cut]["sessions"] for cut in parts.cuts}, hide=hide)
+        tables = {name: parts.protect({cut: cells[cut][name] for cut in parts.cuts},
+                                      codes_found(known, cells["district"][name]), rows=sessions)
+                  for name, known in SHARES.items()}
+        tables["month"] = parts.protect(by_month, months, rows=sessions)
+        more = {(cut, "total" if key == "total" else key[1]) for grids in tables.values()
+                for grid_cut, grid in grids.items() for key in grid.stuck
+                for cut in (parts.cuts if key == "total" else [grid_cut])}
+        more = {(cut, key) for cut, key in more if key not in hide[cut]}
+        if not more:
+            return sessions, tables
+        for cut, key in more:
+            hide[cut].add(key)

@@ -89,7 +89,9 @@ class Grid:
     `grand_total=False` when the grand total is published nowhere. `margins` are totals already
     published by another table (e.g. sessions by district in the coverage report): their state
     ({key: int or Hidden}) is taken as given and never changed here, so that two tables sharing a
-    margin cannot be played against each other.
+    margin cannot be played against each other. `stuck` lists the published margins of lines that
+    still reveal a hidden cell with nothing left to hide here: the table the margin comes from must
+    hide them (`reports.activity.sessions_series`).
     """
 
     rows: list[Hashable]
@@ -99,6 +101,7 @@ class Grid:
     row_totals: bool = True
     grand_total: bool = True
     margins: Mapping[Any, Count] = field(default_factory=dict)
+    stuck: set[Any] = field(default_factory=set)
 
     def value(self, key: Any) -> int:
         """The true count of a cell `(row, column)`, a row total `("row", r)`, a column total
@@ -202,6 +205,7 @@ class Grid:
         if total not in self.margins:
             self.hidden[total] = Hidden.SECONDARY
             return True
+        self.stuck.add(total)  # only hiding this margin in its own table would help (see `stuck`)
         return False
 
     def _victim(self, pool: list[Any]) -> Any:

@@ -442,6 +442,28 @@ def test_a_secondary_cell_is_taken_as_positive_when_it_is(city):
     assert not (shown[dahlia.id] == 20 and report.totals["sessions"] == 43)
 
 
+def test_a_total_published_elsewhere_is_hidden_when_a_breakdown_needs_it(city):
+    c, a, b, hp_a = city["counsellor"], city["a"], city["b"], city["hp_a"]
+    for _number in range(11):
+        add_session(c, a)
+    add_session(c, a, type="collectif", title="Atelier", participants={"total": 5}, participants_total=5)
+    for _number in range(30):
+        add_session(c, b)
+    types = {line["type"]: line["sessions"] for line in activity.activity(_only(a))["by_type"]}
+    assert (types["individuel"], types["collectif"]) == (Hidden.SECONDARY, Hidden.SMALL)
+    # "masqué" (11 and more) and "< 11" under a published 12 can only be 11 and 1: the coverage
+    # report hides A's sessions, and the activity report its total.
+    sessions = {row["district_id"]: row["sessions"] for row in coverage.coverage(MARCH).districts}
+    assert isinstance(sessions[a.id], Hidden)
+    assert isinstance(activity.activity(_only(a))["totals"]["sessions"], Hidden)
+    other = factories.help_point(district_id=a.id)
+    for point, count in ((hp_a, 11), (other, 1)):
+        for _number in range(count):
+            db.session.add(WalkIn(help_point_id=point.id, display_name="T", arrived_at=local("2026-03-09 10:00")))
+    db.session.flush()
+    assert isinstance(coverage.coverage(_only(a)).districts[0]["walk_ins"], Hidden)  # 11 + 1 = 12 as well
+
+
 def test_a_rate_is_withheld_when_its_complement_is_small():
     assert rate(35, 40) is None  # 40 - 35 = 5 on site would be given back
     assert rate(20, 40) == 0.5
