@@ -152,13 +152,16 @@ class Partitions:
 
     def protect(self, cells: Mapping[str, Cells], codes: Sequence[str],
                 rows: Mapping[str, tuple[dict[Any, Count], Count]] | None = None,
-                within: Mapping[str, Grid] | None = None, **options: Any) -> dict[str, Grid]:
+                within: Mapping[str, Grid] | None = None, hide: Mapping[str, Iterable[Any]] | None = None,
+                **options: Any) -> dict[str, Grid]:
         """A breakdown suppressed in each cut (see the module): {cut: Grid}. `rows`: the published
         series whose figures are the rows' totals (sessions by district and by help point), taken
         as margins; `within`: the grids of a count this one is part of (filed rights within the
         rights detected): a cell whose difference with its outer cell would be a small count is
-        hidden; `options`: Grid's row_totals and grand_total."""
-        forced: dict[str, Margins] = {cut: {} for cut in self.cuts}
+        hidden; `hide`: {cut: keys} to hide whatever their size; `options`: Grid's row_totals and
+        grand_total."""
+        forced: dict[str, Margins] = {cut: dict.fromkeys((hide or {}).get(cut, ()), Hidden.SECONDARY)
+                                      for cut in self.cuts}
         while True:  # each round hides more cells: it ends
             grids = self._protect_once(cells, codes, rows, forced, **options)
             more = {cut: _small_differences_in_grids(grids[cut], within[cut]) for cut in self.cuts} if within else {}

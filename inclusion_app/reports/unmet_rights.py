@@ -72,17 +72,34 @@ def _tables(parts: Partitions) -> tuple[list[str], dict[str, dict[str, Grid]]]:
     def protect(name: str, codes: list[str], **options: Any) -> dict[str, Grid]:
         return parts.protect({cut: cells[cut][name] for cut in parts.cuts}, codes, **options)
 
-    tables = {"right_detected": protect("right_detected", rights)}
+    tables = _detected_forms_reasons(parts, protect, cells, rights)
+    tables["right_known"] = protect("right_known", [""])
     tables["right_filed"] = protect("right_filed", rights, within=tables["right_detected"])
     tables["right_opened"] = protect("right_opened", rights, within=tables["right_filed"])
-    tables["right_known"] = protect("right_known", [""])
-    for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
-        tables[name] = protect(name, codes_found(known, cells["district"][name]),
-                               rows=parts.rows_of(tables["right_detected"]))
     tables["right_blocked"] = protect("right_blocked", ORGANISATION_CODES,
                                       rows=parts.rows_of(tables["reason"], "dossier_bloque"))
     tables["right_refused"] = protect("right_refused", ORGANISATION_CODES, row_totals=False, grand_total=False)
     return rights, tables
+
+
+def _detected_forms_reasons(parts: Partitions, protect: Any, cells: dict[str, Any],
+                            rights: list[str]) -> dict[str, dict[str, Grid]]:
+    """Rights detected, and the forms and reasons that share them out (detected by district as
+    their row totals). A form or reason line that its published total still gives away (11 and 1
+    under 12) hides that total in the detected table, and all three are suppressed again."""
+    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
+    while True:  # each round hides more totals: it ends
+        tables = {"right_detected": protect("right_detected", rights, hide=hide)}
+        for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
+            tables[name] = protect(name, codes_found(known, cells["district"][name]),
+                                   rows=parts.rows_of(tables["right_detected"]))
+        more = {(cut, key) for name in ("form", "reason") for grid_cut, grid in tables[name].items()
+                for key in grid.stuck for cut in (parts.cuts if key == "total" else [grid_cut])}
+        more -= {(cut, key) for cut, keys in hide.items() for key in keys}
+        if not more:
+            return tables
+        for cut, key in more:
+            hide[cut].add(key)
 
 
 ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))

@@ -464,6 +464,20 @@ def test_a_total_published_elsewhere_is_hidden_when_a_breakdown_needs_it(city):
     assert isinstance(coverage.coverage(_only(a)).districts[0]["walk_ins"], Hidden)  # 11 + 1 = 12 as well
 
 
+def test_rights_detected_are_hidden_when_their_forms_need_it(city):
+    c, a, b = city["counsellor"], city["a"], city["b"]
+    for number in range(12):
+        add_right(add_session(c, a), "rsa", form="non_demande" if number < 11 else "non_connaissance")
+    for number in range(60):
+        add_right(add_session(c, b), "rsa", form="non_demande" if number < 30 else "non_connaissance")
+    only_a = unmet_rights.unmet_rights(_only(a))
+    forms = {line["form"]: line["detected"] for line in only_a["by_form"]}
+    assert forms["non_connaissance"] is Hidden.SMALL
+    # Once the forms are suppressed, A's "non-demande" is "masqué" (11 and more) beside the "< 11":
+    # a published 12 would give 11 + 1, so the total is hidden in the rights detected.
+    assert isinstance(only_a["totals"]["detected"], Hidden)
+
+
 def test_a_rate_is_withheld_when_its_complement_is_small():
     assert rate(35, 40) is None  # 40 - 35 = 5 on site would be given back
     assert rate(20, 40) == 0.5
