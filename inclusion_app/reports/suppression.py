@@ -106,13 +106,22 @@ class Grid:
     def value(self, key: Any) -> int:
         """The true count of a cell `(row, column)`, a row total `("row", r)`, a column total
         `("column", c)` or the grand total `"total"`."""
-        if key == "total":
-            return sum(self.cells.values())
-        if isinstance(key, tuple) and key[0] == "row" and key not in self.cells:
-            return sum(self.cells.get((key[1], c), 0) for c in self.columns)
-        if isinstance(key, tuple) and key[0] == "column" and key not in self.cells:
-            return sum(self.cells.get((r, key[1]), 0) for r in self.rows)
-        return self.cells.get(key, 0)
+        if key in self.cells:
+            return self.cells[key]
+        return self._totals().get(key, 0)
+
+    def _totals(self) -> dict[Any, int]:
+        """Row totals, column totals and grand total, summed once (the cells never change)."""
+        if not hasattr(self, "_summed"):
+            summed: dict[Any, int] = {("row", r): 0 for r in self.rows}
+            summed.update({("column", c): 0 for c in self.columns})
+            for (r, c), n in self.cells.items():
+                if ("row", r) in summed and ("column", c) in summed:
+                    summed[("row", r)] += n
+                    summed[("column", c)] += n
+            summed["total"] = sum(self.cells.values())
+            self._summed = summed
+        return self._summed
 
     def shown(self, key: Any) -> Count:
         """What is published for `key` (see `value`)."""
