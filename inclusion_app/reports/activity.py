@@ -21,7 +21,7 @@ from typing import Any
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
 from inclusion_app.reports.facts_sql import MISSING
-from inclusion_app.reports.grids import Partitions, codes_found
+from inclusion_app.reports.grids import Partitions, codes_found, until_stable
 from inclusion_app.reports.suppression import Hidden
 
 SHARES = {
@@ -90,18 +90,13 @@ def _sessions_and_shares(parts: Partitions, cells: dict[str, dict[str, Any]]) ->
     that total is hidden in the sessions series, and everything is suppressed again."""
     months = [f"{month:%Y-%m}" for month in facts.months_between(parts.f.date_from, parts.f.date_to)]
     by_month = parts.read_months("sessions")
-    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
-    while True:  # each round hides more totals: it ends
+
+    def build(hide: dict[str, set[Any]]) -> tuple[Any, dict[str, Any]]:
         sessions = parts.series({cut: cells[cut]["sessions"] for cut in parts.cuts}, hide=hide)
         tables = {name: parts.protect({cut: cells[cut][name] for cut in parts.cuts},
                                       codes_found(known, cells["district"][name]), rows=sessions)
                   for name, known in SHARES.items()}
         tables["month"] = parts.protect(by_month, months, rows=sessions)
-        more = {(cut, "total" if key == "total" else key[1]) for grids in tables.values()
-                for grid_cut, grid in grids.items() for key in grid.stuck
-                for cut in (parts.cuts if key == "total" else [grid_cut])}
-        more = {(cut, key) for cut, key in more if key not in hide[cut]}
-        if not more:
-            return sessions, tables
-        for cut, key in more:
-            hide[cut].add(key)
+        return sessions, tables
+
+    return until_stable(parts.cuts, build, lambda result: parts.stuck_totals(result[1].values()))

@@ -30,8 +30,8 @@ from inclusion_app.lieux.hours import InvalidHours, weekly_open_minutes
 from inclusion_app.models import AvailabilityRule, District, HelpPoint
 from inclusion_app.reports import facts
 from inclusion_app.reports.activity import sessions_series
-from inclusion_app.reports.grids import Partitions, margins, small_differences_in_series
-from inclusion_app.reports.suppression import Count, Grid, grid_from, histogram_median, protect, rate
+from inclusion_app.reports.grids import Partitions, margins, small_differences_in_series, until_stable
+from inclusion_app.reports.suppression import Count, grid_from, histogram_median, protect, rate
 from inclusion_app.scheduling.slots import _holidays
 
 COUNTS = ("appointments_booked", "appointments_attended", "sessions", "residents_served", "walk_ins")
@@ -71,19 +71,18 @@ def coverage(f: Any) -> CoverageReport:
     parts = Partitions(f)
     raw = {cut: _raw_counts(f, cut) for cut in parts.cuts}
     shown: dict[str, Any] = {}
-    for name in (*RATE_PARTS, *COUNTS):
+    for name in (*RATE_PARTS, "appointments_booked", "appointments_attended", "residents_served"):
         # Appointments at no help point are the phone ones, which the phone share gives away.
         phone = {None: shown["phone"]["district"][1]} if name == "appointments_booked" else None
         shown[name] = parts.series({cut: {(key, ""): n for key, n in raw[cut][0][name].items()}
                                     for cut in parts.cuts}, phone)
     shown["sessions"] = sessions_series(parts)  # as the activity report's breakdowns need it
-    shown["walk_ins"], walk_ins = _walk_ins(f, parts, raw)
+    shown["walk_ins"] = _walk_ins(f, parts, raw)
     shown["appointments_attended"] = _attended_within_booked(parts, raw, shown)
     hours = _help_point_hours(f)
     rules = _counsellor_hours(f)
     districts = _districts(f)
     if f.help_point_id:
-        shown["walk_ins"]["help_point"][0][f.help_point_id] = walk_ins[districts[0].id].shown((0, f.help_point_id))
         row = _district_row(districts[0], f.help_point_id, shown, "help_point", hours, rules, raw["help_point"][1])
         return CoverageReport([row], _row_totals(row, rules))
     rows = [_district_row(d, d.id, shown, "district", hours, rules, raw["district"][1]) for d in districts]
@@ -110,40 +109,40 @@ def _attended_within_booked(parts: Partitions, raw: dict[str, Any], shown: dict[
     counts = {name: {cut: raw[cut][0][name] for cut in parts.cuts}
               for name in ("appointments_attended", "appointments_booked")}
     attended = {cut: {(key, ""): n for key, n in raw[cut][0]["appointments_attended"].items()} for cut in parts.cuts}
-    published = shown["appointments_attended"]
-    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
-    while True:  # each round hides more: it ends
+
+    def needs(published: Any) -> list[tuple[str, Any]]:
         found = small_differences_in_series(published, counts["appointments_attended"],
                                             shown["appointments_booked"], counts["appointments_booked"])
-        more = {cut: set(keys) - hide[cut] for cut, keys in found.items()}
-        if not any(more.values()):
-            return published
-        for cut, keys in more.items():
-            hide[cut] |= keys
-        published = parts.series(attended, hide=hide)
+        return [(cut, key) for cut, keys in found.items() for key in keys]
+
+    return until_stable(parts.cuts, lambda hide: parts.series(attended, hide=hide), needs)
 
 
-def _walk_ins(f: Any, parts: Partitions, raw: dict[str, Any]) -> tuple[Any, dict[Any, Grid]]:
-    """Walk-ins by district as published, and each district's series of its help points ({district
-    key: Grid}): a district's walk-ins are exactly those of its help points, so a help point's
-    count is its cell of its district's series, whose total is the district's as published. A
+def _walk_ins(f: Any, parts: Partitions, raw: dict[str, Any]) -> Any:
+    """Walk-ins as published, by district (and by help point with a help point filter). A
+    district's walk-ins are exactly those of its help points, so a help point's count is its cell
+    of the series of its district's help points, whose total is the district's as published; a
     district whose series still gives a hidden cell away (11 and 1 under 12) is hidden itself."""
     counts = {key: n for (key, _metric, _code), n in facts.read_territory(f, ("walk_ins",), "help_point").items()}
     points: dict[Any, list[Any]] = defaultdict(list)
     for point, district in db.session.execute(sa.select(HelpPoint.id, HelpPoint.district_id).order_by(HelpPoint.id)):
         points[district].append(point)
-    cells = {cut: {(key, ""): n for key, n in raw[cut][0]["walk_ins"].items()} for cut in parts.cuts}
-    hide: set[Any] = set()
-    while True:  # each round hides more districts: it ends
-        series = parts.series(cells, hide={"district": hide})
-        grids = {district: grid_from(((0, point, counts.get(point, 0)) for point in siblings), [0], siblings,
-                                     margins=margins({0: series["district"][0][district]},
-                                                     series["district"][0][district]))
-                 for district, siblings in points.items()}
-        stuck = {district for district, grid in grids.items() if grid.stuck} - hide
-        if not stuck:
-            return series, grids
-        hide |= stuck
+
+    def build(hide: dict[str, set[Any]]) -> tuple[Any, dict[Any, Any]]:
+        series = parts.series({"district": {(key, ""): n for key, n in raw["district"][0]["walk_ins"].items()}},
+                              hide=hide)
+        by_district = series["district"][0]
+        return series, {district: grid_from(((0, point, counts.get(point, 0)) for point in siblings), [0], siblings,
+                                            margins=margins({0: by_district[district]}, by_district[district]))
+                        for district, siblings in points.items()}
+
+    series, grids = until_stable(["district"], build, lambda result: [
+        ("district", district) for district, grid in result[1].items() if grid.stuck])
+    if "help_point" in parts.cuts:
+        by_point = {point: grids[district].shown((0, point)) for district, siblings in points.items()
+                    for point in siblings}
+        series["help_point"] = ({**by_point, None: 0}, series["district"][1])
+    return series
 
 
 def _districts(f: Any) -> list[Any]:

@@ -19,8 +19,8 @@ nothing hidden back either.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -30,6 +30,7 @@ from inclusion_app.reports import facts
 from inclusion_app.reports.suppression import Count, Grid, Hidden, grid_from, is_small
 
 Cells = dict[tuple[Any, str], int]
+T = TypeVar("T")
 Margins = dict[Any, Count]
 
 
@@ -84,6 +85,21 @@ def _small_differences_in_grids(inner: Grid, outer: Grid) -> list[Any]:
     keys = [*inner.cells, *(("row", r) for r in inner.rows), *(("column", c) for c in inner.columns), "total"]
     return [key for key in keys if isinstance(inner.shown(key), int) and isinstance(outer.shown(key), int)
             and is_small(outer.value(key) - inner.value(key))]
+
+
+def until_stable(cuts: Iterable[str], build: Callable[[dict[str, set[Any]]], T],
+                 needs: Callable[[T], Iterable[tuple[str, Any]]]) -> T:
+    """Suppress again until nothing more must be hidden: `build(hide)` suppresses with the keys
+    {cut: keys} hidden whatever their size, and `needs(result)` names the (cut, key) still to
+    hide. Each round hides more, so it ends."""
+    hide: dict[str, set[Any]] = {cut: set() for cut in cuts}
+    while True:
+        result = build(hide)
+        more = {(cut, key) for cut, key in needs(result) if key not in hide[cut]}
+        if not more:
+            return result
+        for cut, key in more:
+            hide[cut].add(key)
 
 
 class Partitions:
@@ -158,17 +174,28 @@ class Partitions:
         series whose figures are the rows' totals (sessions by district and by help point), taken
         as margins; `within`: the grids of a count this one is part of (filed rights within the
         rights detected): a cell whose difference with its outer cell would be a small count is
-        hidden; `hide`: {cut: keys} to hide whatever their size; `options`: Grid's row_totals and
-        grand_total."""
-        forced: dict[str, Margins] = {cut: dict.fromkeys((hide or {}).get(cut, ()), Hidden.SECONDARY)
-                                      for cut in self.cuts}
-        while True:  # each round hides more cells: it ends
-            grids = self._protect_once(cells, codes, rows, forced, **options)
-            more = {cut: _small_differences_in_grids(grids[cut], within[cut]) for cut in self.cuts} if within else {}
-            if not any(more.values()):
-                return grids
-            for cut, keys in more.items():
-                forced[cut].update(dict.fromkeys(keys, Hidden.SECONDARY))
+        hidden; `hide`: {cut: row keys or "total"} to hide whatever their size; `options`: Grid's
+        row_totals and grand_total."""
+        rows_hidden = {cut: {("row", key) if key != "total" else "total": Hidden.SECONDARY
+                             for key in (hide or {}).get(cut, ())} for cut in self.cuts}
+
+        def build(cells_hidden: dict[str, set[Any]]) -> dict[str, Grid]:
+            forced: dict[str, Margins] = {cut: {**rows_hidden[cut], **dict.fromkeys(cells_hidden[cut],
+                                                                                     Hidden.SECONDARY)}
+                                          for cut in self.cuts}
+            return self._protect_once(cells, codes, rows, forced, **options)
+
+        def needs(grids: dict[str, Grid]) -> list[tuple[str, Any]]:
+            return [(cut, key) for cut in self.cuts if within for key in _small_differences_in_grids(grids[cut],
+                                                                                                 within[cut])]
+
+        return until_stable(self.cuts, build, needs)
+
+    def stuck_totals(self, tables: Iterable[Mapping[str, Grid]]) -> list[tuple[str, Any]]:
+        """(cut, row key or "total") of the totals that breakdowns could not protect (`Grid.stuck`):
+        to hide in the table they come from (a grand total in every cut)."""
+        return [(cut, "total" if key == "total" else key[1]) for grids in tables for grid_cut, grid in grids.items()
+                for key in grid.stuck for cut in (self.cuts if key == "total" else [grid_cut])]
 
     def _protect_once(self, cells: Mapping[str, Cells], codes: Sequence[str],
                       rows: Mapping[str, tuple[dict[Any, Count], Count]] | None, forced: Mapping[str, Margins],

@@ -251,12 +251,6 @@ def grid_from(rows: Iterable[tuple[Hashable, Hashable, int]], row_keys: Sequence
     return Grid(list(row_keys), list(column_keys), cells, **options).suppress()
 
 
-def series(counts: Mapping[Any, int], keys: Sequence[Hashable]) -> tuple[dict[Hashable, Count], Count]:
-    """A one-line table (counts by code) with its published total: (shown counts, shown total)."""
-    grid = grid_from(((0, key, counts.get(key, 0)) for key in keys), [0], keys)
-    return {key: grid.shown((0, key)) for key in keys}, grid.shown("total")
-
-
 def to_json(value: Any) -> Any:
     """Hidden → None (JSON null), recursively through dicts and lists; other values unchanged."""
     if isinstance(value, Hidden):

@@ -20,7 +20,7 @@ from typing import Any
 
 from inclusion_app import vocabularies
 from inclusion_app.reports import facts
-from inclusion_app.reports.grids import Cells, Partitions, codes_found
+from inclusion_app.reports.grids import Cells, Partitions, codes_found, until_stable
 from inclusion_app.reports.suppression import Grid, histogram_median, rate
 from inclusion_app.sessions.rights import right_codes
 
@@ -87,19 +87,15 @@ def _detected_forms_reasons(parts: Partitions, protect: Any, cells: dict[str, An
     """Rights detected, and the forms and reasons that share them out (detected by district as
     their row totals). A form or reason line that its published total still gives away (11 and 1
     under 12) hides that total in the detected table, and all three are suppressed again."""
-    hide: dict[str, set[Any]] = {cut: set() for cut in parts.cuts}
-    while True:  # each round hides more totals: it ends
+
+    def build(hide: dict[str, set[Any]]) -> dict[str, dict[str, Grid]]:
         tables = {"right_detected": protect("right_detected", rights, hide=hide)}
         for name, known in (("form", vocabularies.NON_TAKE_UP_FORMS), ("reason", vocabularies.NON_TAKE_UP_REASONS)):
             tables[name] = protect(name, codes_found(known, cells["district"][name]),
                                    rows=parts.rows_of(tables["right_detected"]))
-        more = {(cut, key) for name in ("form", "reason") for grid_cut, grid in tables[name].items()
-                for key in grid.stuck for cut in (parts.cuts if key == "total" else [grid_cut])}
-        more -= {(cut, key) for cut, keys in hide.items() for key in keys}
-        if not more:
-            return tables
-        for cut, key in more:
-            hide[cut].add(key)
+        return tables
+
+    return until_stable(parts.cuts, build, lambda tables: parts.stuck_totals((tables["form"], tables["reason"])))
 
 
 ORGANISATION_CODES = list(dict.fromkeys([*ORGANISATIONS.values(), "autre"]))
